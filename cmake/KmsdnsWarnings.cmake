@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# Warning flags for every kmsdns target, as an interface library to link PRIVATE.
+add_library(kmsdns_warnings INTERFACE)
+target_compile_options(kmsdns_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+  -Wformat=2 -Wundef -Wpointer-arith -Wvla)
+if(KMSDNS_WERROR)
+  target_compile_options(kmsdns_warnings INTERFACE -Werror)
+endif()
+target_compile_definitions(kmsdns_warnings INTERFACE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared command-line conventions for the kmsdns programs. */
+#include "kmsdns/cli.h"
+#include "kmsdns/version.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void kmsdns_cli_error(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        kmsdns_cli_error(prog, "cannot write to standard output");
+        return failure_exit;
+    }
+    return exit_code;
+}
+
+int kmsdns_cli_not_yet(int argc, char **argv, const char *prog, const char *summary,
+                       int not_yet_exit)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("%s - %s\n\nThis program is not implemented yet in this build of %s;\n"
+                   "it accepts only --help and -V. See README.md for what works today.\n",
+                   prog, summary, kmsdns_version());
+            return kmsdns_cli_finish(prog, 0, not_yet_exit);
+        }
+        if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+            printf("%s (%s)\n", prog, kmsdns_version());
+            return kmsdns_cli_finish(prog, 0, not_yet_exit);
+        }
+    }
+    kmsdns_cli_error(prog, "not implemented yet (try --help)");
+    return not_yet_exit;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Conventions every kmsdns program shares: --help to stdout with exit 0,
+ * -V for the version, a one-line usage on stderr for misuse, and a check
+ * that stdout was really written before exiting.
+ */
+#ifndef KMSDNS_CLI_H
+#define KMSDNS_CLI_H
+
+/* Prints "PROG: " and the formatted message to stderr, with a newline. */
+void kmsdns_cli_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Flushes stdout; returns exit_code, or usage_exit when stdout could not be
+ * written (full disk, closed pipe), after saying so on stderr. */
+int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit);
+
+/*
+ * Entry point of a program that is not built yet: answers --help (exit 0)
+ * and -V (exit 0) truthfully, and refuses everything else with "not
+ * implemented yet" and exit `not_yet_exit`.
+ */
+int kmsdns_cli_not_yet(int argc, char **argv, const char *prog, const char *summary,
+                       int not_yet_exit);
+
+#endif
