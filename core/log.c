@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 4096
-#define MAX_SECRETS 16
+#define MAX_SECRETS 64
 #define SECRET_MIN 4
 
 static const char redacted[] = "<redacted>";

@@ -7,6 +7,7 @@
 #include "kmsdns/text.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ int kmsdns_text_read_file(const char *path, char **data, size_t *len, struct kms
         rc = kmsdns_diag_set(diag, KMSDNS_TOOLONG, path, 0, "file larger than %u bytes",
                              KMSDNS_TEXT_FILE_MAX);
     if (rc != KMSDNS_OK) {
+        OPENSSL_cleanse(buf, n); /* the file may hold a secret */
         free(buf);
         return rc;
     }
@@ -184,6 +186,7 @@ int kmsdns_text_decode(const void *data, size_t len, const char *source, char **
         }
     }
     if (rc != KMSDNS_OK) {
+        OPENSSL_cleanse(buf, cap); /* partly decoded text may hold a secret */
         free(buf);
         return rc;
     }

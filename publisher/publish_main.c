@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* kmsdns-publish: publish _vlmcs._tcp SRV records with signed DNS updates. Not built yet: see the
- * open issues. */
+/* kmsdns-publish: publish this KMS host's SRV records into every listed domain. */
+#include "publish.h"
+
 #include "kmsdns/cli.h"
 
 int main(int argc, char **argv)
 {
-    return kmsdns_cli_not_yet(argc, argv, "kmsdns-publish",
-                              "publish _vlmcs._tcp SRV records with signed DNS updates", 2);
+    struct publish_params params;
+    int rc = publish_params_parse(argc, argv, &params);
+    if (rc < 0)
+        rc = publish_exec(&params);
+    return kmsdns_cli_finish(PUBLISH_PROG, rc, 3);
 }

@@ -42,7 +42,17 @@
     X(DB, -26, "database error")                                                                   \
     X(UNSUPPORTED, -27, "not supported")                                                           \
     X(SYSTEM, -28, "system error")                                                                 \
-    X(NOT_YET, -29, "not implemented yet")
+    X(NOT_YET, -29, "not implemented yet")                                                         \
+    X(UNSIGNED, -30, "response not signed")                                                        \
+    X(UNREACHABLE, -31, "server unreachable")                                                      \
+    X(NXDOMAIN, -32, "name does not exist")                                                        \
+    X(FORMERR, -33, "server could not parse the request")                                          \
+    X(NOTIMP, -34, "server does not implement the request")                                        \
+    X(YXDOMAIN, -35, "prerequisite failed: name exists")                                           \
+    X(YXRRSET, -36, "prerequisite failed: RRset exists")                                           \
+    X(NXRRSET, -37, "prerequisite failed: RRset does not exist")                                   \
+    X(RCODE, -38, "server answered with an error")                                                 \
+    X(NOZONE, -39, "no zone found")
 
 typedef enum kmsdns_err {
 #define KMSDNS_ERR_ENUM_(name, value, msg) KMSDNS_##name = (value),

@@ -42,11 +42,26 @@ typedef struct kmsdns_tsig_key kmsdns_tsig_key;
  * KMSDNS_DUPLICATE (two keys, or a statement given twice), KMSDNS_ENCODING
  * (bad base64), KMSDNS_NOMEM. *out is set only on success; free with
  * kmsdns_tsig_key_free().
+ *
+ * In detail: `text` is raw file bytes, decoded as kmsdns_text_decode() does
+ * (so KMSDNS_ENCODING also means a NUL byte or invalid UTF-8/UTF-16).
+ * The key name follows kmsdns_name_normalize() with
+ * KMSDNS_NAME_ALLOW_UNDERSCORE ('_' only at the start of a label, unlike
+ * BIND, which takes any text). Truncated algorithms (hmac-sha256-128) are
+ * KMSDNS_UNSUPPORTED. The secret is base64 as BIND reads it (white space
+ * inside is skipped, '=' padding required, zero bits before it); a missing
+ * secret is KMSDNS_EMPTY, one over 512 bytes KMSDNS_TOOLONG. On success the
+ * secret's base64 (without white space) is registered with
+ * kmsdns_log_add_secret(); when the log's list is full the parse fails with
+ * KMSDNS_NOMEM rather than hand out an unredacted key. Messages never hold
+ * the secret, nor any token that could be it.
  */
-int kmsdns_tsig_key_parse(const char *text, size_t len, const char *source,
-                          kmsdns_tsig_key **out, struct kmsdns_diag *diag);
+int kmsdns_tsig_key_parse(const char *text, size_t len, const char *source, kmsdns_tsig_key **out,
+                          struct kmsdns_diag *diag);
 
-/* Reads and parses a key file (refusing files others may read, as config does). */
+/* Reads and parses a key file (refusing files others may read, as config does:
+ * kmsdns_config_check_secret_file()). Adds KMSDNS_IO, KMSDNS_PERM and
+ * KMSDNS_TOOLONG (file too large) to the errors above; diag names the path. */
 int kmsdns_tsig_key_load(const char *path, kmsdns_tsig_key **out, struct kmsdns_diag *diag);
 
 /* Wipes the secret and frees; NULL is fine. */
@@ -61,12 +76,14 @@ enum kmsdns_tsig_alg kmsdns_tsig_key_alg(const kmsdns_tsig_key *key);
 const uint8_t *kmsdns_tsig_key_secret(const kmsdns_tsig_key *key, size_t *len);
 
 /* The algorithm's DNS name without trailing dot ("hmac-sha256",
- * "hmac-md5.sig-alg.reg.int"), and its OpenSSL digest name ("SHA256"). */
+ * "hmac-md5.sig-alg.reg.int"), and its OpenSSL digest name ("SHA256").
+ * Static strings; NULL for a value outside the enum. */
 const char *kmsdns_tsig_alg_dns_name(enum kmsdns_tsig_alg alg);
 const char *kmsdns_tsig_alg_digest(enum kmsdns_tsig_alg alg);
 
-/* The algorithm for a DNS name (case-insensitive, trailing dot allowed);
- * KMSDNS_UNSUPPORTED when unknown. */
+/* The algorithm for a DNS name (case-insensitive, trailing dot allowed;
+ * "hmac-md5" and "hmac-md5.sig-alg.reg.int" both mean MD5);
+ * KMSDNS_UNSUPPORTED when unknown or NULL. */
 int kmsdns_tsig_alg_from_dns_name(const char *name, enum kmsdns_tsig_alg *alg);
 
 #endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by the publication engine's files (publish.c: the run and
+ * the report; publish_zone.c: zone and server discovery; publish_send.c:
+ * reads, updates, waits). Not part of the library's contract.
+ */
+#ifndef KMSDNS_PUBLISH_INT_H
+#define KMSDNS_PUBLISH_INT_H
+
+#include "kmsdns/publish.h"
+#include "kmsdns/tsig.h"
+#include "kmsdns/tsigkey.h"
+
+#include <ldns/ldns.h>
+
+#define KMSDNS__MAX_SERVERS 16
+
+struct kmsdns__zone {
+    char name[KMSDNS_NAME_BUF];
+    char mname[KMSDNS_NAME_BUF];
+    struct kmsdns_addr cand[KMSDNS__MAX_SERVERS]; /* primary first, then other NS */
+    size_t ncand;
+};
+
+struct kmsdns__pub {
+    const struct kmsdns_config *cfg;
+    const struct kmsdns_publish_opts *opts;
+    struct kmsdns_pub_report *r;
+    const struct kmsdns_transport *t;
+    struct kmsdns_transport_opts topts;
+    struct kmsdns_addr ask; /* where SOA, NS and address lookups go */
+    bool ask_is_server;     /* [dns] server: nothing else is asked */
+    kmsdns_tsig_key *key;
+    struct kmsdns_tsig_signer signer;
+    struct kmsdns__zone *zones;
+    size_t nzones;
+    size_t *item_zone; /* per item: index into zones, or SIZE_MAX */
+    size_t *item_cand; /* per item: index into its zone's cand */
+};
+
+/* One query of a round: filled in, run by kmsdns__run_queries, answered. */
+struct kmsdns__query {
+    char name[KMSDNS_NAME_BUF];
+    uint16_t type;
+    bool rd;
+    struct kmsdns_addr server;
+    size_t tag; /* the caller's index */
+    int rc;     /* transport or parse result */
+    char detail[96];
+    ldns_pkt *pkt; /* the parsed answer when rc is OK; freed by kmsdns__free_queries */
+};
+
+int kmsdns__run_queries(struct kmsdns__pub *p, struct kmsdns__query *q, size_t n);
+void kmsdns__free_queries(struct kmsdns__query *q, size_t n);
+
+/* Marks item i failed (status from rc: unreachable for TIMEOUT/UNREACHABLE/SYSTEM). */
+void kmsdns__fail(struct kmsdns__pub *p, size_t i, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool kmsdns__alive(const struct kmsdns__pub *p, size_t i);
+uint64_t kmsdns__now(const struct kmsdns__pub *p);
+
+int kmsdns__discover(struct kmsdns__pub *p);
+int kmsdns__read(struct kmsdns__pub *p);
+int kmsdns__update(struct kmsdns__pub *p);
+int kmsdns__wait(struct kmsdns__pub *p);
+
+#endif

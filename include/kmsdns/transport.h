@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The network seam: a batch of DNS exchanges (one query, one answer each)
+ * run concurrently. The real transport multiplexes non-blocking UDP and TCP
+ * sockets with poll(): per-try timeout, retries, TCP on truncation, a bound
+ * on exchanges in flight. Unit tests substitute a transport that answers
+ * from recorded packets.
+ */
+#ifndef KMSDNS_TRANSPORT_H
+#define KMSDNS_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmsdns/addr.h"
+
+struct kmsdns_exchange {
+    /* in: set by the caller; query must stay valid until the run returns */
+    struct kmsdns_addr server;
+    const uint8_t *query;
+    size_t query_len;
+    bool tcp; /* start over TCP (else UDP, moving to TCP on truncation) */
+    /* out */
+    int rc;          /* KMSDNS_OK, KMSDNS_TIMEOUT, KMSDNS_UNREACHABLE, KMSDNS_MALFORMED, ... */
+    uint8_t *answer; /* malloc'd; free with free() (or kmsdns_exchange_reset) */
+    size_t answer_len;
+    bool used_tcp;
+    unsigned tries;
+    char detail[96]; /* why it failed ("connection refused", ...) */
+};
+
+struct kmsdns_transport_opts {
+    unsigned timeout_ms;   /* per try */
+    unsigned retries;      /* tries after the first */
+    unsigned max_inflight; /* exchanges at once (0: 64) */
+};
+
+struct kmsdns_transport {
+    /* Runs every exchange to an answer or a failure; returns KMSDNS_OK unless
+     * the batch itself could not run (no memory). */
+    int (*run)(void *ctx, struct kmsdns_exchange *x, size_t n,
+               const struct kmsdns_transport_opts *opts);
+    void *ctx;
+};
+
+/* The real network. */
+extern const struct kmsdns_transport kmsdns_transport_net;
+
+/* Frees an exchange's answer and clears its results, keeping the inputs. */
+void kmsdns_exchange_reset(struct kmsdns_exchange *x);
+
+/* Convenience: run n exchanges through t. */
+int kmsdns_transport_run(const struct kmsdns_transport *t, struct kmsdns_exchange *x, size_t n,
+                         const struct kmsdns_transport_opts *opts);
+
+#endif

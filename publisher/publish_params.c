@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* kmsdns-publish's command line: options, their checks, and --help. */
+#include "publish.h"
+
+#include "kmsdns/cli.h"
+#include "kmsdns/version.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: kmsdns-publish -c FILE [--plan] [--withdraw [--fqdn OTHER]] [--tcp]\n"
+    "                      [--wait[=SECONDS]] [--format text|json]\n";
+
+static void help(void)
+{
+    printf("kmsdns-publish - publish this KMS host's _vlmcs._tcp SRV records with signed\n"
+           "DNS updates (RFC 2136) into every domain of its publish list\n\n%s\n"
+           "  -c, --config FILE   the kmsdns config ([host] fqdn, port, addresses; [dns];\n"
+           "                      [publish] domain / list-file); see kmsdns.conf(5)\n"
+           "      --plan          show, per domain, the current records, the change and the\n"
+           "                      update that would be sent; send nothing\n"
+           "      --withdraw      remove this host's SRV records (any port, priority or\n"
+           "                      weight) and the A/AAAA records equal to [host] addresses\n"
+           "      --fqdn OTHER    with --withdraw: remove OTHER's SRV records instead\n"
+           "                      (a retired host); its addresses are not touched\n"
+           "      --tcp           use TCP for every query and update (default: UDP, TCP on\n"
+           "                      truncation)\n"
+           "      --wait[=SECS]   after publishing, poll every server of each zone until all\n"
+           "                      serve the new records (default limit %u s)\n"
+           "      --format F      text (default) or json\n"
+           "  -h, --help          this help\n"
+           "  -V, --version       the version\n\n"
+           "Only this host's records are ever touched: other hosts' RRs in a shared RRset\n"
+           "stay (delete-this-RR + add-this-RR, never delete-RRset). A run with nothing to\n"
+           "change sends no update. A TTL-only difference is reported, never rewritten.\n\n"
+           "Exit status: 0 every domain published (or already right), 1 a server answered\n"
+           "with an error for some domain, 2 usage or config error (nothing sent), 3 no\n"
+           "server could be asked for some domain; 1 wins over 3.\n",
+           usage, PUBLISH_WAIT_DEFAULT);
+}
+
+static int misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int misuse(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "kmsdns-publish: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
+static int parse_wait(const char *arg, unsigned *out)
+{
+    char *end = NULL;
+    if (arg == NULL) {
+        *out = PUBLISH_WAIT_DEFAULT;
+        return 0;
+    }
+    unsigned long v = strtoul(arg, &end, 10);
+    if (*arg < '0' || *arg > '9' || *end != '\0' || v == 0 || v > 86400)
+        return misuse("--wait takes seconds from 1 to 86400, not '%s'", arg);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int check(struct publish_params *p)
+{
+    if (p->config == NULL)
+        return misuse("-c FILE is required");
+    if (p->fqdn[0] != '\0' && !p->withdraw)
+        return misuse("--fqdn goes with --withdraw");
+    if (p->wait > 0 && p->plan)
+        return misuse("--wait and --plan do not go together (--plan sends nothing)");
+    return -1;
+}
+
+int publish_params_parse(int argc, char **argv, struct publish_params *p)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"plan", no_argument, NULL, 'p'},
+        {"withdraw", no_argument, NULL, 'W'},     {"fqdn", required_argument, NULL, 'f'},
+        {"tcp", no_argument, NULL, 't'},          {"wait", optional_argument, NULL, 'w'},
+        {"format", required_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    memset(p, 0, sizeof *p);
+    opterr = 0;
+    int c, rc;
+    const char *why = NULL;
+    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            p->config = optarg;
+            break;
+        case 'p':
+            p->plan = true;
+            break;
+        case 'W':
+            p->withdraw = true;
+            break;
+        case 't':
+            p->tcp = true;
+            break;
+        case 'f':
+            if (kmsdns_name_normalize(optarg, KMSDNS_NAME_HOST, p->fqdn, &why) != 0)
+                return misuse("--fqdn: bad host name '%s'", optarg);
+            break;
+        case 'w':
+            if ((rc = parse_wait(optarg, &p->wait)) != 0)
+                return rc;
+            break;
+        case 'F':
+            if (strcmp(optarg, "text") == 0)
+                p->format = PUBLISH_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                p->format = PUBLISH_JSON;
+            else
+                return misuse("--format is text or json, not '%s'", optarg);
+            break;
+        case 'h':
+            help();
+            return 0;
+        case 'V':
+            printf("kmsdns-publish (%s)\n", kmsdns_version());
+            return 0;
+        case ':':
+            return misuse("%s needs a value", argv[optind - 1]);
+        default:
+            return misuse("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return misuse("unexpected argument '%s'", argv[optind]);
+    return check(p);
+}
