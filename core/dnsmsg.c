@@ -103,8 +103,9 @@ int kmsdns_msg_update(const char *zone, const struct kmsdns_rrdata *del, size_t 
         ldns_rr_list_deep_free(up);
         return rc;
     }
-    /* ldns_update_pkt_new takes ownership of the zone rdf and the lists */
+    /* The packet takes the zone rdf and clones the list, which stays ours. */
     ldns_pkt *pkt = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, NULL, up, NULL);
+    ldns_rr_list_deep_free(up);
     if (pkt == NULL)
         return KMSDNS_NOMEM;
     ldns_pkt_set_id(pkt, kmsdns_msg_random_id());

@@ -164,7 +164,8 @@ static size_t error_response(const struct kmsdns_tsig_request *req, uint16_t err
     kmsdns_wire_put_u16(out + o, req->id);
     kmsdns_wire_put_u16(out + o + 2, error);
     kmsdns_wire_put_u16(out + o + 4, olen);
-    memcpy(out + o + 6, other, olen);
+    if (olen > 0)
+        memcpy(out + o + 6, other, olen);
     o += 6 + olen;
     kmsdns_wire_put_u16(out + rdlen_at, (uint16_t)(o - rd));
     return o;
