@@ -151,7 +151,10 @@ static int build_items(struct kmsdns__pub *p, const char *fqdn, struct kmsdns_di
     r->items = calloc(ndom + 1, sizeof *r->items);
     p->item_zone = calloc(ndom + 1, sizeof *p->item_zone);
     p->item_cand = calloc(ndom + 1, sizeof *p->item_cand);
-    if (r->items == NULL || p->item_zone == NULL || p->item_cand == NULL)
+    p->prefetch = calloc(ndom + 1, sizeof *p->prefetch);
+    p->nprefetch = calloc(ndom + 1, sizeof *p->nprefetch);
+    if (r->items == NULL || p->item_zone == NULL || p->item_cand == NULL || p->prefetch == NULL ||
+        p->nprefetch == NULL)
         return kmsdns_diag_set(diag, KMSDNS_NOMEM, NULL, 0, "out of memory");
     for (size_t i = 0; i < ndom; i++) {
         const struct kmsdns_publist_entry *e = kmsdns_publist_get(cfg->publish.domains, i);
@@ -260,6 +263,10 @@ int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publ
     free(p.zones);
     free(p.item_zone);
     free(p.item_cand);
+    for (size_t i = 0; p.prefetch != NULL && i < p.r->nitems; i++)
+        kmsdns__free_queries(p.prefetch[i], p.nprefetch[i]);
+    free(p.prefetch);
+    free(p.nprefetch);
     if (rc != KMSDNS_OK) {
         if (diag != NULL && diag->text[0] == '\0')
             kmsdns_diag_set(diag, rc, NULL, 0, "%s", kmsdns_strerror(rc));

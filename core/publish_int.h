@@ -22,6 +22,18 @@ struct kmsdns__zone {
     size_t ncand;
 };
 
+/* One query of a round: filled in, run by kmsdns__run_queries, answered. */
+struct kmsdns__query {
+    char name[KMSDNS_NAME_BUF];
+    uint16_t type;
+    bool rd;
+    struct kmsdns_addr server;
+    size_t tag; /* the caller's index */
+    int rc;     /* transport or parse result */
+    char detail[96];
+    ldns_pkt *pkt; /* the parsed answer when rc is OK; freed by kmsdns__free_queries */
+};
+
 struct kmsdns__pub {
     const struct kmsdns_config *cfg;
     const struct kmsdns_publish_opts *opts;
@@ -36,18 +48,10 @@ struct kmsdns__pub {
     size_t nzones;
     size_t *item_zone; /* per item: index into zones, or SIZE_MAX */
     size_t *item_cand; /* per item: index into its zone's cand */
-};
-
-/* One query of a round: filled in, run by kmsdns__run_queries, answered. */
-struct kmsdns__query {
-    char name[KMSDNS_NAME_BUF];
-    uint16_t type;
-    bool rd;
-    struct kmsdns_addr server;
-    size_t tag; /* the caller's index */
-    int rc;     /* transport or parse result */
-    char detail[96];
-    ldns_pkt *pkt; /* the parsed answer when rc is OK; freed by kmsdns__free_queries */
+    /* With [dns] server, the reads go out with the first SOA round: the
+     * answers wait here (per item, up to 2) until the read step. */
+    struct kmsdns__query (*prefetch)[2];
+    unsigned char *nprefetch;
 };
 
 int kmsdns__run_queries(struct kmsdns__pub *p, struct kmsdns__query *q, size_t n);
@@ -58,6 +62,10 @@ void kmsdns__fail(struct kmsdns__pub *p, size_t i, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 bool kmsdns__alive(const struct kmsdns__pub *p, size_t i);
 uint64_t kmsdns__now(const struct kmsdns__pub *p);
+
+/* The read queries of item i (SRV, or A and AAAA) to server into q; returns how many. */
+size_t kmsdns__read_queries(const struct kmsdns__pub *p, size_t i, const struct kmsdns_addr *server,
+                            struct kmsdns__query *q);
 
 int kmsdns__discover(struct kmsdns__pub *p);
 int kmsdns__read(struct kmsdns__pub *p);

@@ -18,7 +18,8 @@ static const struct kmsdns_addr *item_server(const struct kmsdns__pub *p, size_t
 
 /* ---- read ----------------------------------------------------------------- */
 
-static size_t add_read_queries(struct kmsdns__pub *p, size_t i, struct kmsdns__query *q)
+size_t kmsdns__read_queries(const struct kmsdns__pub *p, size_t i, const struct kmsdns_addr *server,
+                            struct kmsdns__query *q)
 {
     const struct kmsdns_pub_item *it = &p->r->items[i];
     uint16_t types[2] = {LDNS_RR_TYPE_SRV, 0};
@@ -26,9 +27,22 @@ static size_t add_read_queries(struct kmsdns__pub *p, size_t i, struct kmsdns__q
         types[0] = LDNS_RR_TYPE_A, types[1] = LDNS_RR_TYPE_AAAA;
     size_t n = 0;
     for (size_t k = 0; k < 2 && types[k] != 0; k++) {
-        q[n] = (struct kmsdns__query){.type = types[k], .server = *item_server(p, i), .tag = i};
+        q[n] = (struct kmsdns__query){.type = types[k], .server = *server, .tag = i};
         strcpy(q[n++].name, it->owner);
     }
+    return n;
+}
+
+/* Moves item i's prefetched answers (if any) to q; returns how many. */
+static size_t take_prefetch(struct kmsdns__pub *p, size_t i, struct kmsdns__query *q)
+{
+    size_t n = p->nprefetch != NULL ? p->nprefetch[i] : 0;
+    for (size_t k = 0; k < n; k++) {
+        q[k] = p->prefetch[i][k];
+        p->prefetch[i][k].pkt = NULL;
+    }
+    if (n > 0)
+        p->nprefetch[i] = 0;
     return n;
 }
 
@@ -115,9 +129,12 @@ int kmsdns__read(struct kmsdns__pub *p)
     for (bool again = true; rc == KMSDNS_OK && again;) {
         size_t nq = 0;
         for (size_t i = 0; i < n; i++)
-            if (kmsdns__alive(p, i) && !p->r->items[i].have_current)
-                nq += add_read_queries(p, i, q + nq);
+            if (kmsdns__alive(p, i) && !p->r->items[i].have_current &&
+                (p->nprefetch == NULL || p->nprefetch[i] == 0))
+                nq += kmsdns__read_queries(p, i, item_server(p, i), q + nq);
         rc = kmsdns__run_queries(p, q, nq);
+        for (size_t i = 0; i < n; i++)
+            nq += kmsdns__alive(p, i) ? take_prefetch(p, i, q + nq) : 0;
         memset(retry, 0, n * sizeof *retry);
         for (size_t k = 0; rc == KMSDNS_OK && k < nq; k++)
             retry[q[k].tag] |= read_answer(p, q[k].tag, &q[k]);

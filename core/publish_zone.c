@@ -83,20 +83,44 @@ static bool soa_step(struct kmsdns__pub *p, size_t i, const struct kmsdns__query
     return true;
 }
 
+/* With [dns] server, the read queries can go out now: same server, one round saved. */
+static size_t add_prefetch(struct kmsdns__pub *p, struct kmsdns__query *q)
+{
+    size_t n = 0;
+    if (!p->ask_is_server || p->prefetch == NULL)
+        return 0;
+    for (size_t i = 0; i < p->r->nitems; i++) {
+        size_t k = kmsdns__read_queries(p, i, &p->ask, q + n);
+        for (size_t j = 0; j < k; j++)
+            q[n + j].tag += p->r->nitems; /* tags past the items mark reads */
+        n += k;
+    }
+    return n;
+}
+
+/* Keeps a prefetched read answer for the read step. */
+static void keep_prefetch(struct kmsdns__pub *p, struct kmsdns__query *q)
+{
+    size_t i = q->tag - p->r->nitems;
+    q->tag = i;
+    p->prefetch[i][p->nprefetch[i]++] = *q;
+    q->pkt = NULL;
+}
+
 /* Finds each item's zone and primary name (the SOA MNAME). */
 static int walk_soa(struct kmsdns__pub *p, char (*mname)[KMSDNS_NAME_BUF])
 {
     size_t n = p->r->nitems;
     char(*cur)[KMSDNS_NAME_BUF] = calloc(n, sizeof *cur);
     bool *pending = calloc(n, sizeof *pending);
-    struct kmsdns__query *q = calloc(n, sizeof *q);
+    struct kmsdns__query *q = calloc(3 * n, sizeof *q);
     int rc = cur && pending && q ? KMSDNS_OK : KMSDNS_NOMEM;
     for (size_t i = 0; rc == KMSDNS_OK && i < n; i++) {
         strcpy(cur[i], p->r->items[i].owner);
         pending[i] = true;
     }
-    for (size_t nq = 1; rc == KMSDNS_OK && nq > 0;) {
-        nq = 0;
+    for (bool first = true; rc == KMSDNS_OK; first = false) {
+        size_t nq = 0;
         for (size_t i = 0; i < n; i++) {
             if (!pending[i] || !kmsdns__alive(p, i))
                 continue;
@@ -106,9 +130,15 @@ static int walk_soa(struct kmsdns__pub *p, char (*mname)[KMSDNS_NAME_BUF])
         }
         if (nq == 0)
             break;
+        nq += first ? add_prefetch(p, q + nq) : 0;
         rc = kmsdns__run_queries(p, q, nq);
-        for (size_t k = 0; rc == KMSDNS_OK && k < nq; k++)
-            pending[q[k].tag] = soa_step(p, q[k].tag, &q[k], cur[q[k].tag], mname);
+        for (size_t k = 0; rc == KMSDNS_OK && k < nq; k++) {
+            size_t i = q[k].tag;
+            if (i >= n)
+                keep_prefetch(p, &q[k]);
+            else
+                pending[i] = soa_step(p, i, &q[k], cur[i], mname);
+        }
         kmsdns__free_queries(q, nq);
     }
     free(cur);
