@@ -5,6 +5,7 @@
  * prerequisites) and turns what comes back into kmsdns_rrdata.
  */
 #include "kmsdns/dnsmsg.h"
+#include "kmsdns/wire.h"
 
 #include <arpa/inet.h>
 #include <openssl/rand.h>
@@ -12,12 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* IDs come from a pool filled by one RAND_bytes call: a call costs as much
+ * as building the query itself, and a run asks hundreds of queries. */
 uint16_t kmsdns_msg_random_id(void)
 {
-    uint16_t id = 0;
-    if (RAND_bytes((unsigned char *)&id, sizeof id) != 1)
-        abort(); /* no randomness: IDs would be guessable; refuse to go on */
-    return id;
+    static uint16_t pool[128];
+    static size_t left;
+    if (left == 0) {
+        if (RAND_bytes((unsigned char *)pool, sizeof pool) != 1)
+            abort(); /* no randomness: IDs would be guessable; refuse to go on */
+        left = sizeof pool / sizeof pool[0];
+    }
+    return pool[--left];
 }
 
 static ldns_rdf *name_rdf(const char *name)
@@ -46,19 +53,29 @@ static int to_wire(const ldns_pkt *pkt, size_t room, uint8_t **wire, size_t *len
     return KMSDNS_OK;
 }
 
+/* A query is a header and one question, built directly: going through
+ * ldns_pkt2wire (name compression tables for a single name) cost more than
+ * everything else a publication run does per domain. Answers are parsed with
+ * ldns. */
 int kmsdns_msg_query(const char *name, uint16_t type, bool rd, uint8_t **wire, size_t *len)
 {
-    ldns_rdf *qname = name_rdf(name);
-    if (qname == NULL)
-        return KMSDNS_NAME;
-    ldns_pkt *pkt =
-        ldns_pkt_query_new(qname, (ldns_rr_type)type, LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0);
-    if (pkt == NULL)
+    uint8_t *w = malloc(KMSDNS_WIRE_HEADER + KMSDNS_NAME_BUF + 4);
+    size_t n;
+    if (w == NULL)
         return KMSDNS_NOMEM;
-    ldns_pkt_set_id(pkt, kmsdns_msg_random_id());
-    int rc = to_wire(pkt, 0, wire, len, NULL);
-    ldns_pkt_free(pkt);
-    return rc;
+    if (kmsdns_wire_put_name(name, w + KMSDNS_WIRE_HEADER, KMSDNS_NAME_BUF, &n) != KMSDNS_OK) {
+        free(w);
+        return KMSDNS_NAME;
+    }
+    memset(w, 0, KMSDNS_WIRE_HEADER);
+    kmsdns_wire_put_u16(w, kmsdns_msg_random_id());
+    w[2] = rd ? 0x01 : 0x00; /* QUERY, RD as asked */
+    w[5] = 1;                /* QDCOUNT */
+    kmsdns_wire_put_u16(w + KMSDNS_WIRE_HEADER + n, type);
+    kmsdns_wire_put_u16(w + KMSDNS_WIRE_HEADER + n + 2, LDNS_RR_CLASS_IN);
+    *wire = w;
+    *len = KMSDNS_WIRE_HEADER + n + 4;
+    return KMSDNS_OK;
 }
 
 /* An ldns RR for rr with the given class (TTL 0 for class NONE). */
@@ -158,20 +175,13 @@ const char *kmsdns_msg_rcode_name(ldns_pkt_rcode rcode)
 
 int kmsdns_msg_rdf_name(const ldns_rdf *rdf, char out[KMSDNS_NAME_BUF])
 {
-    char *s = ldns_rdf2str(rdf);
-    if (s == NULL)
-        return KMSDNS_NOMEM;
-    int rc = KMSDNS_OK;
-    if (strcmp(s, ".") == 0)
-        strcpy(out, ".");
-    else
-        rc = kmsdns_name_normalize(s, KMSDNS_NAME_ALLOW_UNDERSCORE, out, NULL);
-    if (rc != KMSDNS_OK) { /* keep something printable for reports */
-        snprintf(out, KMSDNS_NAME_BUF, "%s", s);
-        rc = KMSDNS_NAME;
+    size_t off = 0;
+    if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME ||
+        kmsdns_wire_read_name(ldns_rdf_data(rdf), ldns_rdf_size(rdf), &off, out) != KMSDNS_OK) {
+        snprintf(out, KMSDNS_NAME_BUF, "?");
+        return KMSDNS_NAME;
     }
-    free(s);
-    return rc;
+    return KMSDNS_OK;
 }
 
 /* Fills rr from an ldns SRV/A/AAAA record; false for anything malformed. */

@@ -21,7 +21,9 @@ enum kmsdns_action {
     KMSDNS_ACTION_REMOVE,
 };
 
-#define KMSDNS_PLAN_MAX 32
+/* Records one plan may change: a host has one RR per RRset, a few stale
+ * ones at most; more means something else is wrong. */
+#define KMSDNS_PLAN_MAX 8
 
 struct kmsdns_plan {
     enum kmsdns_action action;
