@@ -247,37 +247,47 @@ static void records_text(const struct kmsdns__pub *p, const struct kmsdns_pub_up
         snprintf(buf + n, cap - (size_t)n, " and %zu more", u->nitems - 1);
 }
 
+static const char *applied_hint(const char *rcode)
+{
+    return strcmp(rcode, "NOERROR") == 0 ? " (the change may have been applied: check with --plan)"
+                                         : "";
+}
+
 static void explain_tsig(const struct kmsdns__pub *p, const char *srv, const char *rcode, int trc,
                          const struct kmsdns_tsig_check *chk, char *buf, size_t cap)
 {
     const char *key = p->signer.key_name, *alg = p->signer.alg_name;
-    if (trc == KMSDNS_BADTIME) {
-        long long diff = (long long)chk->server_time - (long long)kmsdns__now(p);
+    long long diff = (long long)chk->server_time - (long long)kmsdns__now(p);
+    if (trc == KMSDNS_BADTIME && chk->has_time)
         snprintf(buf, cap,
-                 "%s answered %s with TSIG error BADTIME: the clocks differ by %lld s "
-                 "(server ahead by %lld s; TSIG allows %d s); fix the clock (NTP)",
-                 srv, rcode, diff < 0 ? -diff : diff, diff, KMSDNS_TSIG_FUDGE);
-    } else if (chk->error == KMSDNS_TSIG_BADKEY || (trc == KMSDNS_BADKEY && chk->error == 0)) {
+                 "%s answered %s with TSIG error BADTIME: the clocks differ by %lld s (the "
+                 "server's is %s ours; TSIG allows %d s); fix the clock (NTP)",
+                 srv, rcode, diff < 0 ? -diff : diff, diff < 0 ? "behind" : "ahead of",
+                 KMSDNS_TSIG_FUDGE);
+    else if (trc == KMSDNS_BADTIME)
         snprintf(buf, cap,
-                 "%s answered %s with TSIG error BADKEY: it does not accept key '%s' "
-                 "(%s) for this zone; check the key name and algorithm on both sides",
+                 "%s answered %s with TSIG error BADTIME: the clocks differ by more than %d s; "
+                 "fix the clock (NTP)",
+                 srv, rcode, KMSDNS_TSIG_FUDGE);
+    else if (chk->error == KMSDNS_TSIG_BADKEY || (trc == KMSDNS_BADKEY && chk->error == 0))
+        snprintf(buf, cap,
+                 "%s answered %s with TSIG error BADKEY: it does not accept key '%s' (%s) for "
+                 "this zone; check the key name and algorithm on both sides",
                  srv, rcode, key, alg);
-    } else if (chk->error != 0) {
+    else if (chk->error != 0)
         snprintf(buf, cap,
-                 "%s answered %s with TSIG error BADSIG: our signature did not verify "
-                 "there; tsig-key does not hold the server's secret for key '%s'",
+                 "%s answered %s with TSIG error BADSIG: our signature did not verify there; "
+                 "tsig-key does not hold the server's secret for key '%s'",
                  srv, rcode, key);
-    } else if (trc == KMSDNS_UNSIGNED) {
+    else if (trc == KMSDNS_UNSIGNED)
         snprintf(buf, cap,
-                 "%s answered %s without a TSIG signature: nothing proves the answer "
-                 "came from the server",
-                 srv, rcode);
-    } else {
+                 "%s answered %s without a TSIG signature: nothing proves the answer came from "
+                 "the server%s",
+                 srv, rcode, applied_hint(rcode));
+    else
         snprintf(buf, cap,
-                 "%s answered %s, but its TSIG signature does not verify with key '%s' "
-                 "(%s)",
-                 srv, rcode, key, kmsdns_strerror(trc));
-    }
+                 "%s answered %s, but its TSIG signature does not verify with key '%s' (%s)%s", srv,
+                 rcode, key, kmsdns_strerror(trc), applied_hint(rcode));
 }
 
 static void explain_rcode(const struct kmsdns__pub *p, const struct kmsdns_pub_update *u,
