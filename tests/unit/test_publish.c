@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The publication engine against a scripted transport (no network): zone
+ * discovery through a resolver with the walk up the labels, the primary
+ * found from the SOA MNAME and NS, a dead primary skipped for the next
+ * server, a refused batch split domain by domain, and the failures that
+ * must name their cause. The addresses below are labels for the script.
+ */
+#include "testutil.h"
+
+#include "kmsdns/error.h"
+#include "kmsdns/publish.h"
+#include "kmsdns/wire.h"
+
+#include <ldns/ldns.h>
+
+/* What the scripted servers do. */
+static struct {
+    bool strip_soa_below_apex; /* resolver gives no SOA for names below a.corp.test */
+    bool dead_primary;         /* 192.0.2.1 never answers */
+    bool no_aa;                /* reads come back without AA */
+    const char *refuse_owner;  /* updates touching this owner are REFUSED */
+    ldns_pkt_rcode update_rcode;
+    bool no_zone;     /* nothing has an SOA */
+    unsigned updates; /* UPDATEs received */
+    char update_servers[8][KMSDNS_ADDR_TEXT_MAX];
+} fx;
+
+static void add_rr(ldns_pkt *p, ldns_pkt_section s, const char *text)
+{
+    ldns_rr *rr = NULL;
+    assert_int_equal(ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL), LDNS_STATUS_OK);
+    ldns_pkt_push_rr(p, s, rr);
+}
+
+static bool qname_is(const ldns_pkt *q, const char *name)
+{
+    char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+    bool same = strcasecmp(s, name) == 0;
+    free(s);
+    return same;
+}
+
+static bool mentions(const ldns_pkt *q, const char *owner)
+{
+    const ldns_rr_list *l = ldns_pkt_authority(q);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+        char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(l, i)));
+        bool hit = strcasecmp(s, owner) == 0;
+        free(s);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+static void answer_query(const ldns_pkt *q, ldns_pkt *a)
+{
+    ldns_rr_type t = ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+    const char *soa = "corp.test. 3600 IN SOA ns1.corp.test. h.corp.test. 7 1 1 1 60";
+    if (t == LDNS_RR_TYPE_SOA) {
+        bool deep = !qname_is(q, "a.corp.test.") && !qname_is(q, "corp.test.");
+        if (!fx.no_zone && !(fx.strip_soa_below_apex && deep))
+            add_rr(a, qname_is(q, "corp.test.") ? LDNS_SECTION_ANSWER : LDNS_SECTION_AUTHORITY,
+                   soa);
+    } else if (t == LDNS_RR_TYPE_NS && qname_is(q, "corp.test.")) {
+        add_rr(a, LDNS_SECTION_ANSWER, "corp.test. 3600 IN NS ns1.corp.test.");
+        add_rr(a, LDNS_SECTION_ANSWER, "corp.test. 3600 IN NS ns2.corp.test.");
+    } else if (t == LDNS_RR_TYPE_A && qname_is(q, "ns1.corp.test.")) {
+        add_rr(a, LDNS_SECTION_ANSWER, "ns1.corp.test. 3600 IN A 192.0.2.1");
+    } else if (t == LDNS_RR_TYPE_A && qname_is(q, "ns2.corp.test.")) {
+        add_rr(a, LDNS_SECTION_ANSWER, "ns2.corp.test. 3600 IN A 192.0.2.2");
+    } else if (t == LDNS_RR_TYPE_SRV) {
+        ldns_pkt_set_aa(a, !fx.no_aa);
+        add_rr(a, LDNS_SECTION_AUTHORITY, soa);
+        ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
+    }
+}
+
+static void answer_update(const struct kmsdns_exchange *x, const ldns_pkt *q, ldns_pkt *a)
+{
+    if (fx.updates < 8)
+        kmsdns_addr_format(&x->server, fx.update_servers[fx.updates]);
+    fx.updates++;
+    ldns_pkt_set_opcode(a, LDNS_PACKET_UPDATE);
+    if (fx.refuse_owner != NULL && mentions(q, fx.refuse_owner))
+        ldns_pkt_set_rcode(a, LDNS_RCODE_REFUSED);
+    else
+        ldns_pkt_set_rcode(a, (uint8_t)fx.update_rcode);
+}
+
+/* The scripted transport: every exchange answered (or timed out) at once. */
+static int scripted_run(void *ctx, struct kmsdns_exchange *x, size_t n,
+                        const struct kmsdns_transport_opts *o)
+{
+    (void)ctx, (void)o;
+    for (size_t i = 0; i < n; i++) {
+        kmsdns_exchange_reset(&x[i]);
+        char srv[KMSDNS_ADDR_TEXT_MAX];
+        kmsdns_addr_format(&x[i].server, srv);
+        if (fx.dead_primary && strcmp(srv, "192.0.2.1:53") == 0) {
+            x[i].rc = KMSDNS_TIMEOUT;
+            snprintf(x[i].detail, sizeof x[i].detail, "no answer after 4 tries");
+            continue;
+        }
+        ldns_pkt *q = NULL;
+        assert_int_equal(ldns_wire2pkt(&q, x[i].query, x[i].query_len), LDNS_STATUS_OK);
+        ldns_pkt *a = ldns_pkt_new();
+        ldns_pkt_set_id(a, ldns_pkt_id(q));
+        ldns_pkt_set_qr(a, true);
+        ldns_pkt_set_aa(a, true);
+        ldns_rr_list_deep_free(ldns_pkt_question(a));
+        ldns_pkt_set_question(a, ldns_rr_list_clone(ldns_pkt_question(q)));
+        ldns_pkt_set_qdcount(a, 1);
+        if (ldns_pkt_get_opcode(q) == LDNS_PACKET_UPDATE)
+            answer_update(&x[i], q, a);
+        else
+            answer_query(q, a);
+        assert_int_equal(ldns_pkt2wire(&x[i].answer, a, &x[i].answer_len), LDNS_STATUS_OK);
+        ldns_pkt_free(a);
+        ldns_pkt_free(q);
+    }
+    return KMSDNS_OK;
+}
+
+static const struct kmsdns_transport scripted = {scripted_run, NULL};
+
+static struct kmsdns_pub_report *run(const char *conf_text, int want_rc)
+{
+    struct kmsdns_config cfg;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (kmsdns_config_load_buffer(&cfg, "/t/k.conf", conf_text, strlen(conf_text), &d) != 0)
+        fail_msg("config: %s", d.text);
+    struct kmsdns_publish_opts o = {.transport = &scripted};
+    struct kmsdns_pub_report *r = NULL;
+    assert_int_equal(kmsdns_publish_run(&cfg, &o, &r, &d), want_rc);
+    kmsdns_config_deinit(&cfg);
+    return r;
+}
+
+static const char conf_two[] = "[host]\nfqdn = kms1.corp.test\n[dns]\nresolver = 192.0.2.53\n"
+                               "[publish]\ndomain = a.corp.test,1,2\ndomain = corp.test\n";
+
+static int reset(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof fx);
+    return 0;
+}
+
+static void test_walk_up_and_dead_primary(void **state)
+{
+    (void)state;
+    fx.strip_soa_below_apex = true;
+    fx.dead_primary = true;
+    struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 0);
+    assert_int_equal(r->nitems, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_string_equal(r->items[i].zone, "corp.test");
+        assert_string_equal(r->items[i].server, "192.0.2.2:53");
+        assert_true(r->items[i].applied);
+        assert_int_equal(r->items[i].plan.action, KMSDNS_ACTION_ADD);
+    }
+    assert_int_equal(r->items[0].plan.add[0].priority, 1);
+    assert_int_equal(r->updates_sent, 1); /* one zone, one UPDATE */
+    assert_int_equal(fx.updates, 1);
+    assert_string_equal(fx.update_servers[0], "192.0.2.2:53");
+    assert_string_equal(r->updates[0].proof, "unsigned");
+    kmsdns_pub_report_free(r);
+}
+
+static void test_refused_batch_is_split(void **state)
+{
+    (void)state;
+    fx.refuse_owner = "_vlmcs._tcp.a.corp.test.";
+    struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(fx.updates, 3); /* the batch, then each domain alone */
+    assert_int_equal(r->items[0].status, KMSDNS_ITEM_FAILED);
+    assert_int_equal(r->items[0].rc, KMSDNS_REFUSED);
+    assert_non_null(strstr(r->items[0].message, "192.0.2.1:53 refused the update of "
+                                                "_vlmcs._tcp.a.corp.test SRV in zone corp.test"));
+    assert_non_null(strstr(r->items[0].message, "unsigned updates"));
+    assert_true(r->items[1].applied);
+    kmsdns_pub_report_free(r);
+}
+
+static void test_servfail_names_the_acl(void **state)
+{
+    (void)state;
+    fx.update_rcode = LDNS_RCODE_SERVFAIL;
+    struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(fx.updates, 1); /* SERVFAIL is not split: it is no permission answer */
+    assert_int_equal(r->items[1].rc, KMSDNS_SERVFAIL);
+    assert_non_null(strstr(r->items[1].message, "permission denial: check the record's ACL"));
+    kmsdns_pub_report_free(r);
+}
+
+static void test_not_authoritative(void **state)
+{
+    (void)state;
+    fx.no_aa = true;
+    struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(fx.updates, 0);
+    assert_int_equal(r->items[0].rc, KMSDNS_NOTAUTH);
+    assert_non_null(strstr(r->items[0].message, "is not authoritative for zone corp.test"));
+    kmsdns_pub_report_free(r);
+}
+
+static void test_no_zone(void **state)
+{
+    (void)state;
+    fx.no_zone = true;
+    struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(r->items[0].rc, KMSDNS_NOZONE);
+    assert_non_null(strstr(r->items[0].message, "no zone found for _vlmcs._tcp.a.corp.test at "
+                                                "192.0.2.53:53"));
+    kmsdns_pub_report_free(r);
+}
+
+static void test_all_servers_dead(void **state)
+{
+    (void)state;
+    fx.dead_primary = true;
+    static const char conf[] = "[host]\nfqdn = kms1.corp.test\n[dns]\nserver = 192.0.2.1\n"
+                               "[publish]\ndomain = corp.test\n";
+    struct kmsdns_pub_report *r = run(conf, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 3);
+    assert_int_equal(r->items[0].status, KMSDNS_ITEM_UNREACHABLE);
+    assert_non_null(strstr(r->items[0].message, "no answer from 192.0.2.1:53"));
+    kmsdns_pub_report_free(r);
+}
+
+static void test_refusals_before_sending(void **state)
+{
+    (void)state;
+    struct kmsdns_config cfg;
+    struct kmsdns_diag d;
+    static const char nofqdn[] = "[publish]\ndomain = corp.test\n";
+    assert_int_equal(kmsdns_config_load_buffer(&cfg, "/t/k.conf", nofqdn, sizeof nofqdn - 1, &d),
+                     0);
+    struct kmsdns_publish_opts o = {.transport = &scripted};
+    struct kmsdns_pub_report *r = NULL;
+    assert_int_equal(kmsdns_publish_run(&cfg, &o, &r, &d), KMSDNS_INVAL);
+    assert_null(r);
+    assert_non_null(strstr(d.text, "fqdn is required"));
+    kmsdns_config_deinit(&cfg);
+    assert_int_equal(fx.updates, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_walk_up_and_dead_primary, reset),
+        cmocka_unit_test_setup(test_refused_batch_is_split, reset),
+        cmocka_unit_test_setup(test_servfail_names_the_acl, reset),
+        cmocka_unit_test_setup(test_not_authoritative, reset),
+        cmocka_unit_test_setup(test_no_zone, reset),
+        cmocka_unit_test_setup(test_all_servers_dead, reset),
+        cmocka_unit_test_setup(test_refusals_before_sending, reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
