@@ -36,7 +36,9 @@ void kmsdns__fail(struct kmsdns__pub *p, size_t i, int rc, const char *fmt, ...)
     struct kmsdns_pub_item *it = &p->r->items[i];
     if (it->status != KMSDNS_ITEM_OK)
         return;
-    bool unreachable = rc == KMSDNS_TIMEOUT || rc == KMSDNS_UNREACHABLE || rc == KMSDNS_SYSTEM;
+    /* no server could be asked: the network, or Kerberos before any server (SPEC: exit 3) */
+    bool unreachable = rc == KMSDNS_TIMEOUT || rc == KMSDNS_UNREACHABLE || rc == KMSDNS_SYSTEM ||
+                       rc == KMSDNS_KRB5;
     it->status = unreachable ? KMSDNS_ITEM_UNREACHABLE : KMSDNS_ITEM_FAILED;
     it->rc = rc;
     va_list ap;
@@ -203,10 +205,7 @@ static int setup_auth(struct kmsdns__pub *p, struct kmsdns_diag *diag)
 {
     const struct kmsdns_config *cfg = p->cfg;
     snprintf(p->r->auth, sizeof p->r->auth, "%s", kmsdns_auth_name(cfg->dns.auth));
-    if (cfg->dns.auth == KMSDNS_AUTH_GSS_TSIG)
-        return kmsdns_diag_set(diag, KMSDNS_NOT_YET, cfg->path, 0,
-                               "auth = gss-tsig is not implemented yet in this build; use "
-                               "auth = tsig or none");
+    p->gss = cfg->dns.auth == KMSDNS_AUTH_GSS_TSIG; /* credentials wait for the first update */
     if (cfg->dns.auth != KMSDNS_AUTH_TSIG)
         return KMSDNS_OK;
     int rc = kmsdns_tsig_key_load(cfg->dns.tsig_key, &p->key, diag);
@@ -260,6 +259,9 @@ int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publ
     if (rc == KMSDNS_OK && !opts->plan_only && opts->wait_seconds > 0)
         rc = kmsdns__wait(&p);
     kmsdns_tsig_key_free(p.key);
+    for (size_t i = 0; i < p.nservers; i++)
+        p.r->tkey_exchanges += p.servers[i].tkeys;
+    kmsdns__gss_free(&p);
     free(p.zones);
     free(p.item_zone);
     free(p.item_cand);

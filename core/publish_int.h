@@ -7,6 +7,7 @@
 #ifndef KMSDNS_PUBLISH_INT_H
 #define KMSDNS_PUBLISH_INT_H
 
+#include "kmsdns/gss.h"
 #include "kmsdns/publish.h"
 #include "kmsdns/tsig.h"
 #include "kmsdns/tsigkey.h"
@@ -34,6 +35,20 @@ struct kmsdns__query {
     ldns_pkt *pkt; /* the parsed answer when rc is OK; freed by kmsdns__free_queries */
 };
 
+/* One DNS server's GSS-TSIG security context, shared by every zone it takes. */
+struct kmsdns__gss_server {
+    struct kmsdns_addr addr;
+    char mname[KMSDNS_NAME_BUF];    /* names the key and, by default, the principal */
+    char key_name[KMSDNS_NAME_BUF]; /* <random>.sig-<mname> */
+    kmsdns_gss_ctx *ctx;
+    struct kmsdns_tsig_signer signer;
+    bool ready;        /* context established, signer usable */
+    bool renegotiated; /* BADKEY already led to a new context once */
+    int rc;            /* why it could not be set up */
+    char message[640];
+    unsigned tkeys; /* TKEY round trips made */
+};
+
 struct kmsdns__pub {
     const struct kmsdns_config *cfg;
     const struct kmsdns_publish_opts *opts;
@@ -42,8 +57,14 @@ struct kmsdns__pub {
     struct kmsdns_transport_opts topts;
     struct kmsdns_addr ask; /* where SOA, NS and address lookups go */
     bool ask_is_server;     /* [dns] server: nothing else is asked */
-    kmsdns_tsig_key *key;
+    kmsdns_tsig_key *key;   /* auth = tsig */
     struct kmsdns_tsig_signer signer;
+    bool gss; /* auth = gss-tsig */
+    kmsdns_gss_cred *cred;
+    int cred_rc;
+    char cred_message[640];
+    struct kmsdns__gss_server *servers;
+    size_t nservers;
     struct kmsdns__zone *zones;
     size_t nzones;
     size_t *item_zone; /* per item: index into zones, or SIZE_MAX */
@@ -66,6 +87,17 @@ uint64_t kmsdns__now(const struct kmsdns__pub *p);
 /* The read queries of item i (SRV, or A and AAAA) to server into q; returns how many. */
 size_t kmsdns__read_queries(const struct kmsdns__pub *p, size_t i, const struct kmsdns_addr *server,
                             struct kmsdns__query *q);
+
+/* Makes sure every server of updates [first, nupdates) has a GSS context;
+ * the items of a server that cannot get one are failed with the reason. */
+int kmsdns__gss_prepare(struct kmsdns__pub *p, size_t first);
+
+/* The signer for updates to `server` (NULL: unsigned), and who signs, for messages. */
+const struct kmsdns_tsig_signer *kmsdns__signer_for(struct kmsdns__pub *p,
+                                                    const struct kmsdns_addr *server);
+struct kmsdns__gss_server *kmsdns__gss_server_for(struct kmsdns__pub *p,
+                                                  const struct kmsdns_addr *server);
+void kmsdns__gss_free(struct kmsdns__pub *p);
 
 int kmsdns__discover(struct kmsdns__pub *p);
 int kmsdns__read(struct kmsdns__pub *p);

@@ -253,10 +253,11 @@ static const char *applied_hint(const char *rcode)
                                          : "";
 }
 
-static void explain_tsig(const struct kmsdns__pub *p, const char *srv, const char *rcode, int trc,
+static void explain_tsig(const struct kmsdns__pub *p, const struct kmsdns_tsig_signer *sg,
+                         const char *srv, const char *rcode, int trc,
                          const struct kmsdns_tsig_check *chk, char *buf, size_t cap)
 {
-    const char *key = p->signer.key_name, *alg = p->signer.alg_name;
+    const char *key = sg->key_name, *alg = sg->alg_name;
     long long diff = (long long)chk->server_time - (long long)kmsdns__now(p);
     if (trc == KMSDNS_BADTIME && chk->has_time)
         snprintf(buf, cap,
@@ -297,6 +298,8 @@ static void explain_rcode(const struct kmsdns__pub *p, const struct kmsdns_pub_u
     records_text(p, u, recs, sizeof recs);
     if (p->key != NULL)
         snprintf(who, sizeof who, "key '%s'", p->signer.key_name);
+    else if (p->cred != NULL)
+        snprintf(who, sizeof who, "principal '%s'", kmsdns_gss_cred_principal(p->cred));
     else
         snprintf(who, sizeof who, "unsigned updates");
     const char *rc = kmsdns_msg_rcode_name(rcode);
@@ -339,10 +342,27 @@ static void fail_update(struct kmsdns__pub *p, const struct kmsdns_pub_update *u
         kmsdns__fail(p, u->items[k], rc, "%s", msg);
 }
 
-/* Handles the answer to update u; sets *split when it should be retried domain by domain. */
-static void update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update *u,
-                          const struct kmsdns_exchange *x, const struct kmsdns_tsig_request *req,
-                          bool *split)
+/* What to do with the items of an update after its answer. */
+enum after { AFTER_DONE, AFTER_SPLIT, AFTER_RENEGOTIATE };
+
+/* A GSS context the server forgot (BADKEY on an update) is renegotiated once. */
+static bool renegotiate(struct kmsdns__pub *p, const struct kmsdns_pub_update *u,
+                        const struct kmsdns_tsig_check *chk)
+{
+    struct kmsdns__gss_server *s =
+        p->gss ? kmsdns__gss_server_for(p, item_server(p, u->items[0])) : NULL;
+    if (s == NULL || chk->error != KMSDNS_TSIG_BADKEY || s->renegotiated)
+        return false;
+    s->renegotiated = true;
+    s->ready = false;
+    return true;
+}
+
+/* Handles the answer to update u, signed (or not) by sg. */
+static enum after update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update *u,
+                                const struct kmsdns_exchange *x,
+                                const struct kmsdns_tsig_signer *sg,
+                                const struct kmsdns_tsig_request *req)
 {
     char msg[640];
     ldns_pkt *pkt = NULL;
@@ -350,99 +370,121 @@ static void update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update *u,
         snprintf(msg, sizeof msg, "no answer from %s to the update of zone %s: %s", u->server,
                  u->zone, x->detail);
         fail_update(p, u, x->rc, msg);
-        return;
+        return AFTER_DONE;
     }
     if (kmsdns_msg_parse(x->answer, x->answer_len, &pkt) != KMSDNS_OK) {
         snprintf(msg, sizeof msg, "%s sent a malformed answer to the update of zone %s", u->server,
                  u->zone);
         fail_update(p, u, KMSDNS_MALFORMED, msg);
-        return;
+        return AFTER_DONE;
     }
     ldns_pkt_rcode rcode = ldns_pkt_get_rcode(pkt);
     ldns_pkt_free(pkt);
     snprintf(u->rcode, sizeof u->rcode, "%s", kmsdns_msg_rcode_name(rcode));
     struct kmsdns_tsig_check chk = {0};
-    int trc = p->key == NULL ? KMSDNS_OK
-                             : kmsdns_tsig_verify(&p->signer, req, x->answer, x->answer_len,
-                                                  kmsdns__now(p), &chk);
+    int trc = sg == NULL
+                  ? KMSDNS_OK
+                  : kmsdns_tsig_verify(sg, req, x->answer, x->answer_len, kmsdns__now(p), &chk);
     bool denied = rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH;
     if (rcode == LDNS_RCODE_NOERROR && trc == KMSDNS_OK) {
-        snprintf(u->proof, sizeof u->proof, "%s", p->key ? "tsig-verified" : "unsigned");
+        snprintf(u->proof, sizeof u->proof, "%s", sg != NULL ? "tsig-verified" : "unsigned");
         for (size_t k = 0; k < u->nitems; k++)
             p->r->items[u->items[k]].applied = true;
-        return;
+        return AFTER_DONE;
     }
-    if (denied && u->nitems > 1) {
-        *split = true;
-        return;
-    }
+    if (renegotiate(p, u, &chk))
+        return AFTER_RENEGOTIATE;
+    if (denied && u->nitems > 1)
+        return AFTER_SPLIT;
     if (trc != KMSDNS_OK &&
         (rcode == LDNS_RCODE_NOERROR || chk.error != 0 || trc != KMSDNS_UNSIGNED)) {
-        explain_tsig(p, u->server, u->rcode, trc, &chk, msg, sizeof msg);
+        explain_tsig(p, sg, u->server, u->rcode, trc, &chk, msg, sizeof msg);
         fail_update(p, u, trc, msg);
-        return;
+        return AFTER_DONE;
     }
     explain_rcode(p, u, rcode, msg, sizeof msg);
     fail_update(p, u, kmsdns_msg_rcode_rc(rcode), msg);
+    return AFTER_DONE;
 }
 
-/* Sends updates [first, nupdates) at once; marks in `todo` the items to retry alone. */
-static int send_round(struct kmsdns__pub *p, size_t first, bool *todo)
+static bool any_alive(const struct kmsdns__pub *p, const struct kmsdns_pub_update *u)
+{
+    for (size_t k = 0; k < u->nitems; k++)
+        if (kmsdns__alive(p, u->items[k]))
+            return true;
+    return false;
+}
+
+/* Sends updates [first, nupdates) at once; marks the items to send again:
+ * split[i] alone, again[i] with a new GSS context. */
+static int send_round(struct kmsdns__pub *p, size_t first, bool *split, bool *again)
 {
     size_t n = p->r->nupdates - first;
     struct kmsdns_exchange *x = calloc(n + 1, sizeof *x);
     struct kmsdns_tsig_request *req = calloc(n + 1, sizeof *req);
-    int rc = x && req ? KMSDNS_OK : KMSDNS_NOMEM;
+    const struct kmsdns_tsig_signer **sg = calloc(n + 1, sizeof *sg);
+    int rc = x && req && sg ? KMSDNS_OK : KMSDNS_NOMEM;
+    size_t nx = 0;
+    size_t *map = calloc(n + 1, sizeof *map);
+    rc = map != NULL ? rc : KMSDNS_NOMEM;
     for (size_t k = 0; rc == KMSDNS_OK && k < n; k++) {
+        struct kmsdns_pub_update *u = &p->r->updates[first + k];
+        const struct kmsdns_addr *srv = item_server(p, u->items[0]);
+        if (!any_alive(p, u))
+            continue; /* its server could not be authenticated to */
         uint8_t *wire = NULL;
         size_t len = 0, cap = 0;
-        rc = build_update(p, &p->r->updates[first + k], &wire, &len, &cap);
-        if (rc == KMSDNS_OK && p->key != NULL)
-            rc = kmsdns_tsig_sign(&p->signer, wire, &len, cap, kmsdns__now(p), &req[k]);
-        x[k] =
-            (struct kmsdns_exchange){.server = *item_server(p, p->r->updates[first + k].items[0]),
-                                     .query = wire,
-                                     .query_len = len,
-                                     .tcp = p->opts->tcp};
+        sg[nx] = kmsdns__signer_for(p, srv);
+        rc = build_update(p, u, &wire, &len, &cap);
+        if (rc == KMSDNS_OK && sg[nx] != NULL)
+            rc = kmsdns_tsig_sign(sg[nx], wire, &len, cap, kmsdns__now(p), &req[nx]);
+        x[nx] = (struct kmsdns_exchange){
+            .server = *srv, .query = wire, .query_len = len, .tcp = p->opts->tcp};
+        map[nx++] = first + k;
     }
     if (rc == KMSDNS_OK)
-        rc = kmsdns_transport_run(p->t, x, n, &p->topts);
-    for (size_t k = 0; k < n; k++) {
-        struct kmsdns_pub_update *u = &p->r->updates[first + k];
-        bool split = false;
+        rc = kmsdns_transport_run(p->t, x, nx, &p->topts);
+    for (size_t k = 0; k < nx; k++) {
+        struct kmsdns_pub_update *u = &p->r->updates[map[k]];
+        enum after next = AFTER_DONE;
         if (rc == KMSDNS_OK) {
             u->sent = true;
             p->r->updates_sent++;
-            update_answer(p, u, &x[k], &req[k], &split);
+            next = update_answer(p, u, &x[k], sg[k], &req[k]);
         }
-        for (size_t j = 0; split && j < u->nitems; j++)
-            todo[u->items[j]] = true;
+        for (size_t j = 0; next != AFTER_DONE && j < u->nitems; j++)
+            (next == AFTER_SPLIT ? split : again)[u->items[j]] = true;
         free((void *)x[k].query);
         kmsdns_exchange_reset(&x[k]);
     }
-    free(x);
-    free(req);
+    free(x), free(req), free(sg), free(map);
     return rc;
 }
 
 int kmsdns__update(struct kmsdns__pub *p)
 {
     size_t n = p->r->nitems;
-    bool *todo = calloc(n + 1, sizeof *todo);
-    if (todo == NULL)
-        return KMSDNS_NOMEM;
+    bool *split = calloc(n + 1, sizeof *split), *again = calloc(n + 1, sizeof *again);
+    int rc = split && again ? KMSDNS_OK : KMSDNS_NOMEM;
     for (size_t i = 0; i < n; i++)
-        todo[i] = kmsdns__alive(p, i) && has_changes(&p->r->items[i]);
+        split[i] = kmsdns__alive(p, i) && has_changes(&p->r->items[i]);
     size_t first = p->r->nupdates;
-    int rc = group(p, todo, false, first);
+    if (rc == KMSDNS_OK)
+        rc = group(p, split, false, first);
     while (rc == KMSDNS_OK && !p->opts->plan_only && first < p->r->nupdates) {
-        memset(todo, 0, n * sizeof *todo);
-        rc = send_round(p, first, todo);
+        rc = kmsdns__gss_prepare(p, first);
+        memset(split, 0, n * sizeof *split);
+        memset(again, 0, n * sizeof *again);
+        if (rc == KMSDNS_OK)
+            rc = send_round(p, first, split, again);
         first = p->r->nupdates;
         if (rc == KMSDNS_OK)
-            rc = group(p, todo, true, first);
+            rc = group(p, split, true, first);
+        if (rc == KMSDNS_OK)
+            rc = group(p, again, false, p->r->nupdates);
     }
-    free(todo);
+    free(split);
+    free(again);
     return rc;
 }
 

@@ -242,7 +242,9 @@ static int check_mac(const struct kmsdns_tsig_signer *s, const struct kmsdns_tsi
     kmsdns_wire_put_u16(body + 10, (uint16_t)(kmsdns_wire_u16(body + 10) - 1));
     uint8_t *data;
     size_t dlen;
-    int rc = digest_input(req->mac, req->mac_len, body, rr, v, &data, &dlen);
+    /* An unsigned request (a TKEY query) leaves no MAC to chain: none is digested. */
+    int rc =
+        digest_input(req->mac_len > 0 ? req->mac : NULL, req->mac_len, body, rr, v, &data, &dlen);
     free(body);
     if (rc != KMSDNS_OK)
         return rc;

@@ -97,6 +97,8 @@ static void render_text(const struct kmsdns_pub_report *r, const struct kmsdns_c
     char signer[KMSDNS_NAME_BUF + 32] = "unsigned";
     if (cfg->dns.auth == KMSDNS_AUTH_TSIG)
         snprintf(signer, sizeof signer, "signed with TSIG");
+    else if (cfg->dns.auth == KMSDNS_AUTH_GSS_TSIG)
+        snprintf(signer, sizeof signer, "signed with GSS-TSIG after a TKEY negotiation per server");
     if (r->plan_only)
         print_plan_updates(r, signer);
     printf("%s%zu record set%s: %u unchanged, %u %s, %u %s, %u %s, %u failed, %u unreachable; ",
@@ -180,11 +182,12 @@ static void render_json(const struct kmsdns_pub_report *r)
         json_array_append_new(r->items[i].is_address ? addrs : doms, item_json(r, &r->items[i]));
     for (size_t u = 0; u < r->nupdates; u++)
         json_array_append_new(ups, update_json(r, &r->updates[u]));
-    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o}", "fqdn",
-                          r->fqdn, "mode", r->withdraw ? "withdraw" : "publish", "plan",
-                          r->plan_only, "auth", r->auth, "status", status[r->exit_code],
-                          "exit_code", r->exit_code, "updates_sent", (int)r->updates_sent, "waited",
-                          (int)r->waited, "domains", doms, "addresses", addrs, "updates", ups);
+    json_t *o =
+        json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}", "fqdn", r->fqdn,
+                  "mode", r->withdraw ? "withdraw" : "publish", "plan", r->plan_only, "auth",
+                  r->auth, "status", status[r->exit_code], "exit_code", r->exit_code,
+                  "updates_sent", (int)r->updates_sent, "tkey_exchanges", (int)r->tkey_exchanges,
+                  "waited", (int)r->waited, "domains", doms, "addresses", addrs, "updates", ups);
     json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(o);

@@ -78,8 +78,9 @@ struct kmsdns_pub_report {
     struct kmsdns_pub_update *updates;
     size_t nupdates;
     unsigned updates_sent;
-    unsigned waited; /* seconds spent in --wait */
-    int exit_code;   /* 0 all good, 1 a server answered an error, 3 no server could be asked */
+    unsigned tkey_exchanges; /* GSS-TSIG: TKEY round trips (one per server, per GSS step) */
+    unsigned waited;         /* seconds spent in --wait */
+    int exit_code; /* 0 all good, 1 a server answered an error, 3 no server could be asked */
 };
 
 /*

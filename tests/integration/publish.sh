@@ -57,12 +57,15 @@ cleanup_records() {
   nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true
 update delete $CORP SRV
 update delete $HQ SRV
+send
 update delete $BRANCH SRV
+send
 update delete kms1.example.test AAAA
 update delete kms1.example.test A 192.0.2.11
 NSU
 }
 cleanup_records
+[ -z "$(q "$PORT" "$CORP" SRV)$(q "$PORT" "$BRANCH" SRV)" ] || fail "could not clean the records up before the test"
 at_exit cleanup_records
 
 check "publish into three domains, two of them in one zone"

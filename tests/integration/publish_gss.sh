@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kmsdns-publish with GSS-TSIG against the lab's named (tkey-gssapi-keytab)
+# and MIT KDC: two hosts share RRsets under krb5-subdomain-self-rhs, one TKEY
+# negotiation per server per run, keytab and ccache credentials, and every
+# Kerberos failure with its message and exit code.
+# Usage: publish_gss.sh LAB_DIR PATH_TO_kmsdns-publish
+. "$(dirname "$0")/common.sh" "$@"
+PUB=${2:?path to kmsdns-publish}
+T=publish_gss
+PORT=$LAB_NAMED_PORT
+CORP=_vlmcs._tcp.corp.example.test
+HQ=_vlmcs._tcp.hq.corp.example.test
+BRANCH=_vlmcs._tcp.branch.example.test
+export KRB5CCNAME="FILE:$WORK/user.ccache" # must never be written with a keytab
+
+conf() { # HOST(kms1|kms2) [extra [dns] lines...]
+  local h=$1 kt
+  shift
+  kt=$([ "$h" = kms1 ] && echo "$LAB_KMS1_KEYTAB" || echo "$LAB_KMS2_KEYTAB")
+  printf '[host]\nfqdn = %s.example.test\n[dns]\nserver = 127.0.0.1:%s\nauth = gss-tsig\n' "$h" "$PORT"
+  printf 'timeout = 2\nretries = 1\n'
+  if [ $# -eq 0 ]; then printf 'keytab = %s\nprincipal = host/%s.example.test\n' "$kt" "$h"; fi
+  for l in "$@"; do printf '%s\n' "$l"; done
+  printf '[publish]\ndomain = corp.example.test,0,100\ndomain = hq.corp.example.test,10,50\n'
+  printf 'domain = branch.example.test,5,0\n'
+}
+run() {
+  set +e
+  OUT=$("$PUB" "$@" 2>&1)
+  RC=$?
+  set -e
+}
+expect() { # RC PATTERN WHAT
+  [ "$RC" -eq "$1" ] || fail "$3: exit $RC, expected $1: $OUT"
+  grep -Eq -- "$2" <<<"$OUT" || fail "$3: output lacks /$2/: $OUT"
+  ok "$3: exit $1, $(grep -Eo -- "$2" <<<"$OUT" | head -n1)"
+}
+j() { jq -r "$1" <<<"$OUT"; }
+cleanup_records() {
+  nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true
+update delete $CORP SRV
+update delete $HQ SRV
+send
+update delete $BRANCH SRV
+NSU
+}
+cleanup_records
+[ -z "$(q "$PORT" "$CORP" SRV)$(q "$PORT" "$BRANCH" SRV)" ] || fail "could not clean the records up before the test"
+at_exit cleanup_records
+conf kms1 >"$WORK/kms1.conf"
+conf kms2 >"$WORK/kms2.conf"
+
+check "kms1 publishes with its keytab: one TKEY for the server, one UPDATE per zone"
+run -c "$WORK/kms1.conf" --format json
+expect 0 '"updates_sent": 2' "first publish"
+[ "$(j .tkey_exchanges)" = 1 ] || fail "expected 1 TKEY exchange: $OUT"
+[ "$(j '.updates[0].proof')" = tsig-verified ] || fail "answer not verified: $OUT"
+[ "$(q "$PORT" "$CORP" SRV)" = "0 100 1688 kms1.example.test." ] || fail "corp: $(q "$PORT" "$CORP" SRV)"
+[ "$(q "$PORT" "$HQ" SRV)" = "10 50 1688 kms1.example.test." ] || fail "hq"
+[ ! -e "$WORK/user.ccache" ] || fail "the user's ccache was written"
+ok "records in place; the user's ccache untouched"
+
+check "a second run negotiates nothing and sends nothing"
+s1=$(dig +short +norec -p "$PORT" @127.0.0.1 SOA corp.example.test | awk '{print $3}')
+run -c "$WORK/kms1.conf" --format json
+expect 0 '"updates_sent": 0' "idempotent"
+[ "$(j .tkey_exchanges)" = 0 ] || fail "negotiated for nothing: $OUT"
+[ "$(dig +short +norec -p "$PORT" @127.0.0.1 SOA corp.example.test | awk '{print $3}')" = "$s1" ] || fail "serial moved"
+
+check "kms2 joins the same RRsets; both coexist"
+run -c "$WORK/kms2.conf" --wait=10
+expect 0 "3 added" "kms2 publish --wait"
+[ "$(q "$PORT" "$CORP" SRV | tr '\n' '|')" = "0 100 1688 kms1.example.test.|0 100 1688 kms2.example.test.|" ] ||
+  fail "corp: $(q "$PORT" "$CORP" SRV | tr '\n' '|')"
+
+check "kms2 may not remove kms1's records: REFUSED, exit 1, the principal named"
+run -c "$WORK/kms2.conf" --withdraw --fqdn kms1.example.test
+expect 1 "refused the update of _vlmcs._tcp.corp.example.test SRV in zone corp.example.test: its policy does not let principal 'host/kms2.example.test@EXAMPLE.TEST'" "foreign withdraw"
+[ "$(q "$PORT" "$CORP" SRV | wc -l)" = 2 ] || fail "a record went"
+
+check "kms1 withdraws; kms2's records stay"
+run -c "$WORK/kms1.conf" --withdraw
+expect 0 "3 removed" "withdraw"
+[ "$(q "$PORT" "$CORP" SRV)" = "0 100 1688 kms2.example.test." ] || fail "corp: $(q "$PORT" "$CORP" SRV)"
+
+check "the caller's ccache instead of a keytab"
+conf kms1 "" >"$WORK/cc.conf"
+kinit_as "$LAB_KMS1_KEYTAB" host/kms1.example.test "$WORK/user.ccache"
+run -c "$WORK/cc.conf"
+expect 0 "3 added" "publish from the ccache"
+kdestroy -q
+run -c "$WORK/cc.conf" --withdraw
+expect 3 "no Kerberos credentials.*run kinit" "no ccache"
+
+check "a keytab without the principal's key"
+conf kms1 "keytab = $LAB_KMS2_KEYTAB" "principal = host/kms1.example.test" >"$WORK/wrongkt.conf"
+run -c "$WORK/wrongkt.conf" --withdraw
+expect 3 "the keytab holds no key for this principal" "wrong keytab"
+
+check "an unknown DNS service principal"
+conf kms1 "keytab = $LAB_KMS1_KEYTAB" "server-principal = DNS/nohost.example.test@EXAMPLE.TEST" >"$WORK/sp.conf"
+run -c "$WORK/sp.conf" --withdraw
+expect 3 "set \\[dns\\] server-principal" "unknown service principal"
+
+check "the KDC unreachable"
+sed "s/127.0.0.1:$LAB_KDC_PORT/127.0.0.1:$((LAB_KDC_PORT + 300))/g" "$KRB5_CONFIG" >"$WORK/dead-kdc.conf"
+set +e
+OUT=$(KRB5_CONFIG=$WORK/dead-kdc.conf "$PUB" -c "$WORK/kms1.conf" --withdraw 2>&1)
+RC=$?
+set -e
+expect 3 "no KDC answered" "KDC unreachable"
+
+check "a clock 600 s ahead: the KDC or the DNS server notices, and we say clocks differ"
+set +e
+OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  faketime -f "+600s" "$PUB" -c "$WORK/kms1.conf" --withdraw 2>&1)
+RC=$?
+set -e
+[ "$RC" -eq 1 ] || [ "$RC" -eq 3 ] || fail "skew: exit $RC: $OUT"
+grep -Eqi "clock" <<<"$OUT" || fail "skew: no word of clocks: $OUT"
+ok "skew: exit $RC, $(grep -Eio '[^.;]*clock[^.;]*' <<<"$OUT" | head -n1)"
+
+check "a server without GSS-TSIG (knotd) says so"
+sed "s/^server = .*/server = 127.0.0.1:$LAB_KNOT_PORT/" "$WORK/kms1.conf" >"$WORK/knot.conf"
+run -c "$WORK/knot.conf"
+expect 1 "it does not negotiate GSS-TSIG" "knotd"
+nsu "$LAB_KNOT_PORT" -k "$LAB_TSIG_KEY" <<NSU || true
+update delete $CORP SRV
+update delete $HQ SRV
+send
+update delete $BRANCH SRV
+NSU
