@@ -133,6 +133,10 @@ int kmsdns_msg_update(const char *zone, const struct kmsdns_rrdata *del, size_t 
 
 int kmsdns_msg_parse(const uint8_t *wire, size_t len, ldns_pkt **pkt)
 {
+    /* A TSIG RR anywhere but last is malformed (RFC 8945), and ldns 1.8.3
+     * leaks all but the last of several: refuse those before ldns sees them. */
+    if (!kmsdns_wire_tsig_placement_ok(wire, len))
+        return KMSDNS_MALFORMED;
     return ldns_wire2pkt(pkt, wire, len) == LDNS_STATUS_OK ? KMSDNS_OK : KMSDNS_MALFORMED;
 }
 

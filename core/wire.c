@@ -170,3 +170,28 @@ int kmsdns_wire_last_rr(const uint8_t *msg, size_t len, size_t *rr_off, uint16_t
     }
     return off == len ? KMSDNS_OK : KMSDNS_MALFORMED;
 }
+
+bool kmsdns_wire_tsig_placement_ok(const uint8_t *msg, size_t len)
+{
+    if (len < KMSDNS_WIRE_HEADER)
+        return false;
+    size_t off = KMSDNS_WIRE_HEADER;
+    unsigned qd = kmsdns_wire_u16(msg + 4);
+    unsigned rrs =
+        (unsigned)kmsdns_wire_u16(msg + 6) + kmsdns_wire_u16(msg + 8) + kmsdns_wire_u16(msg + 10);
+    for (unsigned i = 0; i < qd; i++) {
+        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 4 > len)
+            return false;
+        off += 4;
+    }
+    for (unsigned i = 0; i < rrs; i++) {
+        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 10 > len)
+            return false;
+        if (kmsdns_wire_u16(msg + off) == 250 && i + 1 != rrs)
+            return false;
+        off += 10 + (size_t)kmsdns_wire_u16(msg + off + 8);
+        if (off > len)
+            return false;
+    }
+    return true;
+}

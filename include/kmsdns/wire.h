@@ -9,6 +9,7 @@
 #ifndef KMSDNS_WIRE_H
 #define KMSDNS_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,11 @@ int kmsdns_wire_put_name(const char *name, uint8_t *out, size_t cap, size_t *n);
  * KMSDNS_MALFORMED when the counts do not match the bytes.
  */
 int kmsdns_wire_last_rr(const uint8_t *msg, size_t len, size_t *rr_off, uint16_t *rr_type);
+
+/*
+ * True when the message holds at most one TSIG RR and it is the last RR
+ * (RFC 8945 5.1); false for anything else, malformed bytes included.
+ */
+bool kmsdns_wire_tsig_placement_ok(const uint8_t *msg, size_t len);
 
 #endif

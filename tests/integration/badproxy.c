@@ -8,7 +8,11 @@
  *
  * usage: badproxy LISTEN_PORT SERVER_PORT MODE
  *   MODE: pass | strip-tsig | bad-mac | garbage (cut short) | drop | spoof-first
- * Handles one message at a time; runs until killed.
+ *         | badkey-once (the first UPDATE's TSIG key name is altered on its way
+ *           to the server, which then answers BADKEY)
+ * TCP is relayed untouched (one message per connection), for TKEY.
+ * Handles one message at a time; runs until killed. With BADPROXY_DUMP=DIR
+ * set, every answer is also written to DIR (seeds for the fuzz corpus).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,16 +25,53 @@
 
 #define MAX 65535
 
-static int udp_on(unsigned short port)
+static int sock_on(unsigned short port, int type)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int fd = socket(AF_INET, type, 0), one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         perror("badproxy: bind");
         exit(1);
     }
+    if (type == SOCK_STREAM)
+        listen(fd, 16);
     return fd;
+}
+
+/* Reads exactly n bytes (3 s at most); 0 on success. */
+static int read_full(int fd, unsigned char *b, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 3000) != 1)
+            return -1;
+        ssize_t r = recv(fd, b + got, n - got, 0);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Relays one length-prefixed message and its answer between a client and the server. */
+static void relay_tcp(int lfd, unsigned short server)
+{
+    static unsigned char m[MAX + 2];
+    int c = accept(lfd, NULL, NULL), s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(server)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (c >= 0 && s >= 0 && read_full(c, m, 2) == 0 &&
+        read_full(c, m + 2, (size_t)(m[0] << 8 | m[1])) == 0 &&
+        connect(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        send(s, m, 2 + (size_t)(m[0] << 8 | m[1]), 0) > 0 && read_full(s, m, 2) == 0 &&
+        read_full(s, m + 2, (size_t)(m[0] << 8 | m[1])) == 0)
+        send(c, m, 2 + (size_t)(m[0] << 8 | m[1]), MSG_NOSIGNAL);
+    if (c >= 0)
+        close(c);
+    if (s >= 0)
+        close(s);
 }
 
 /* Relays q to the server; returns the answer length, or -1 without one in 3 s. */
@@ -76,6 +117,21 @@ static size_t last_tsig(const unsigned char *m, size_t n)
     return last;
 }
 
+static void dump(const unsigned char *a, size_t n)
+{
+    static unsigned seq;
+    const char *dir = getenv("BADPROXY_DUMP");
+    char path[4096];
+    if (dir == NULL)
+        return;
+    snprintf(path, sizeof path, "%s/answer-%03u", dir, seq++);
+    FILE *f = fopen(path, "wb");
+    if (f != NULL) {
+        fwrite(a, 1, n, f);
+        fclose(f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -85,17 +141,31 @@ int main(int argc, char **argv)
     unsigned short listen_port = (unsigned short)atoi(argv[1]);
     unsigned short server = (unsigned short)atoi(argv[2]);
     const char *mode = argv[3];
-    int fd = udp_on(listen_port);
+    int fd = sock_on(listen_port, SOCK_DGRAM), tfd = sock_on(listen_port, SOCK_STREAM);
     static unsigned char q[MAX], a[MAX];
+    int altered = 0;
     for (;;) {
+        struct pollfd p[2] = {{fd, POLLIN, 0}, {tfd, POLLIN, 0}};
+        if (poll(p, 2, -1) < 1)
+            continue;
+        if (p[1].revents & POLLIN)
+            relay_tcp(tfd, server);
+        if (!(p[0].revents & POLLIN))
+            continue;
         struct sockaddr_in from;
         socklen_t fl = sizeof from;
         ssize_t n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
         if (n < 12)
             continue;
+        size_t qt = ((q[2] >> 3) & 0x0F) == 5 ? last_tsig(q, (size_t)n) : 0;
+        if (strcmp(mode, "badkey-once") == 0 && qt > 0 && !altered) {
+            q[qt + 1] ^= 0x01; /* first character of the key name */
+            altered = 1;
+        }
         ssize_t r = ask(server, q, (size_t)n, a);
         if (r < 12)
             continue;
+        dump(a, (size_t)r);
         int update = ((a[2] >> 3) & 0x0F) == 5;
         size_t tsig = update ? last_tsig(a, (size_t)r) : 0;
         if (update && strcmp(mode, "drop") == 0)

@@ -4,9 +4,10 @@
 # and MIT KDC: two hosts share RRsets under krb5-subdomain-self-rhs, one TKEY
 # negotiation per server per run, keytab and ccache credentials, and every
 # Kerberos failure with its message and exit code.
-# Usage: publish_gss.sh LAB_DIR PATH_TO_kmsdns-publish
+# Usage: publish_gss.sh LAB_DIR PATH_TO_kmsdns-publish PATH_TO_badproxy
 . "$(dirname "$0")/common.sh" "$@"
 PUB=${2:?path to kmsdns-publish}
+PROXY=${3:?path to badproxy}
 T=publish_gss
 PORT=$LAB_NAMED_PORT
 CORP=_vlmcs._tcp.corp.example.test
@@ -120,6 +121,21 @@ set -e
 [ "$RC" -eq 1 ] || [ "$RC" -eq 3 ] || fail "skew: exit $RC: $OUT"
 grep -Eqi "clock" <<<"$OUT" || fail "skew: no word of clocks: $OUT"
 ok "skew: exit $RC, $(grep -Eio '[^.;]*clock[^.;]*' <<<"$OUT" | head -n1)"
+
+check "a server that forgets the context (BADKEY on an update) gets one new negotiation"
+pport=$((PORT + 250))
+while ss -Hlun "sport = :$pport" | grep -q .; do pport=$((pport + 1)); done
+"$PROXY" "$pport" "$PORT" badkey-once &
+proxy_pid=$!
+at_exit "kill $proxy_pid 2>/dev/null || true"
+for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+sed "s/^server = .*/server = 127.0.0.1:$pport/; s/^\[host\]/[host]\nport = 1777/" "$WORK/kms1.conf" >"$WORK/proxy.conf"
+run -c "$WORK/proxy.conf" --format json
+expect 0 '"tkey_exchanges": 2' "renegotiated after BADKEY"
+[ "$(j .updates_sent)" -ge 3 ] || fail "the refused update was not sent again: $OUT"
+[ "$(q "$PORT" "$CORP" SRV | grep -c 1777)" = 1 ] || fail "corp: $(q "$PORT" "$CORP" SRV)"
+run -c "$WORK/proxy.conf" --withdraw
+expect 0 "3 removed" "withdraw through the proxy"
 
 check "a server without GSS-TSIG (knotd) says so"
 sed "s/^server = .*/server = 127.0.0.1:$LAB_KNOT_PORT/" "$WORK/kms1.conf" >"$WORK/knot.conf"

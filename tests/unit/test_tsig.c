@@ -192,6 +192,29 @@ static void test_server_tsig_errors(void **state)
     free(wire);
 }
 
+static void test_tsig_must_be_last_and_alone(void **state)
+{
+    (void)state;
+    struct kmsdns_tsig_request req;
+    size_t len;
+    uint8_t *wire = signed_update(&len, &req, 1000);
+    ldns_pkt *pkt = NULL;
+    assert_int_equal(kmsdns_msg_parse(wire, len, &pkt), KMSDNS_OK);
+    ldns_pkt_free(pkt);
+    /* the same TSIG RR twice: refused before ldns (which would leak the first) */
+    size_t rr = 0;
+    uint16_t type = 0;
+    assert_int_equal(kmsdns_wire_last_rr(wire, len, &rr, &type), KMSDNS_OK);
+    uint8_t *two = malloc(len + (len - rr));
+    memcpy(two, wire, len);
+    memcpy(two + len, wire + rr, len - rr);
+    kmsdns_wire_put_u16(two + 10, (uint16_t)(kmsdns_wire_u16(two + 10) + 1));
+    assert_false(kmsdns_wire_tsig_placement_ok(two, len + (len - rr)));
+    assert_int_equal(kmsdns_msg_parse(two, len + (len - rr), &pkt), KMSDNS_MALFORMED);
+    free(two);
+    free(wire);
+}
+
 static void test_wire_names(void **state)
 {
     (void)state;
@@ -233,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_response_from_ldns_verifies),
         cmocka_unit_test(test_unsigned_and_malformed),
         cmocka_unit_test(test_server_tsig_errors),
+        cmocka_unit_test(test_tsig_must_be_last_and_alone),
         cmocka_unit_test(test_wire_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
