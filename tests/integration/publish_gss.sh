@@ -94,6 +94,19 @@ kdestroy -q
 run -c "$WORK/cc.conf" --withdraw
 expect 3 "no Kerberos credentials.*run kinit" "no ccache"
 
+check "an expired ticket in the ccache"
+KRB5CCNAME="FILE:$WORK/user.ccache" kinit -l 2s -k -t "$LAB_KMS1_KEYTAB" host/kms1.example.test >/dev/null 2>&1 ||
+  fail "kinit -l 2s failed"
+sleep 3
+run -c "$WORK/cc.conf" --withdraw
+kdestroy -q || true
+expect 3 "ha[sd] expired" "expired ticket"
+
+check "a principal in a realm krb5.conf does not know"
+conf kms1 "keytab = $LAB_KMS1_KEYTAB" "principal = host/kms1.example.test@NOWHERE.TEST" >"$WORK/realm.conf"
+run -c "$WORK/realm.conf" --withdraw
+expect 3 "NOWHERE.TEST" "unknown realm"
+
 check "a keytab without the principal's key"
 conf kms1 "keytab = $LAB_KMS2_KEYTAB" "principal = host/kms1.example.test" >"$WORK/wrongkt.conf"
 run -c "$WORK/wrongkt.conf" --withdraw
