@@ -417,4 +417,5 @@ void kmsdns_gss_signer(kmsdns_gss_ctx *ctx, const char *key_name, const char *al
     out->mac = mic_mac;
     out->check = mic_check;
     out->ctx = ctx;
+    out->gss_variants = true;
 }

@@ -59,7 +59,7 @@ int kmsdns__run_queries(struct kmsdns__pub *p, struct kmsdns__query *q, size_t n
         q[i].pkt = NULL;
         rc = kmsdns_msg_query(q[i].name, q[i].type, q[i].rd, &w, &len);
         x[i] = (struct kmsdns_exchange){
-            .server = q[i].server, .query = w, .query_len = len, .tcp = p->opts->tcp};
+            .server = q[i].server, .query = w, .query_len = len, .tcp = p->opts->tcp || q[i].tcp};
     }
     if (rc == KMSDNS_OK)
         rc = kmsdns_transport_run(p->t, x, n, &p->topts);

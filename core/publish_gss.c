@@ -47,6 +47,11 @@ void kmsdns__gss_free(struct kmsdns__pub *p)
     kmsdns_gss_cred_free(p->cred);
 }
 
+static const char *first_alg(const struct kmsdns__pub *p)
+{
+    return p->cfg->dns.gss_algorithm == KMSDNS_GSS_ALG_MICROSOFT ? "gss.microsoft.com" : "gss-tsig";
+}
+
 /* Adds (or finds) the server of update u; NULL when out of memory. */
 static struct kmsdns__gss_server *server_of(struct kmsdns__pub *p,
                                             const struct kmsdns_pub_update *u)
@@ -64,13 +69,9 @@ static struct kmsdns__gss_server *server_of(struct kmsdns__pub *p,
     s = &p->servers[p->nservers++];
     memset(s, 0, sizeof *s);
     s->addr = *addr;
+    s->alg = first_alg(p);
     snprintf(s->mname, sizeof s->mname, "%s", z->mname);
     return s;
-}
-
-static const char *alg_name(const struct kmsdns__pub *p)
-{
-    return p->cfg->dns.gss_algorithm == KMSDNS_GSS_ALG_MICROSOFT ? "gss.microsoft.com" : "gss-tsig";
 }
 
 static void server_fail(struct kmsdns__gss_server *s, int rc, const char *fmt, ...)
@@ -116,7 +117,7 @@ static void check_final(struct kmsdns__pub *p, struct kmsdns__gss_server *s, con
 {
     struct kmsdns_tsig_request none = {0};
     struct kmsdns_tsig_check chk;
-    kmsdns_gss_signer(s->ctx, s->key_name, alg_name(p), &s->signer);
+    kmsdns_gss_signer(s->ctx, s->key_name, s->alg, &s->signer);
     int trc = kmsdns_tsig_verify(&s->signer, &none, ans, len, kmsdns__now(p), &chk);
     if (trc == KMSDNS_OK || trc == KMSDNS_UNSIGNED) { /* unsigned: mutual auth already proved it */
         s->ready = true;
@@ -135,6 +136,19 @@ static void check_final(struct kmsdns__pub *p, struct kmsdns__gss_server *s, con
                 srv, kmsdns_strerror(trc));
 }
 
+/* gss-algorithm = auto: a server that does not know "gss-tsig" (FORMERR,
+ * TKEY BADALG) is asked again under "gss.microsoft.com", with a new context. */
+static bool fall_back(const struct kmsdns__pub *p, struct kmsdns__gss_server *s,
+                      const struct kmsdns_tkey_answer *a)
+{
+    bool refused_alg = a->rcode == LDNS_RCODE_FORMERR || (a->found && a->error == 21);
+    if (p->cfg->dns.gss_algorithm != KMSDNS_GSS_ALG_AUTO || !refused_alg ||
+        strcmp(s->alg, "gss-tsig") != 0)
+        return false;
+    s->alg = "gss.microsoft.com";
+    return true;
+}
+
 /* Takes the TKEY answer for s; returns true when another step is needed (*token set). */
 static bool tkey_step(struct kmsdns__pub *p, struct kmsdns__gss_server *s,
                       const struct kmsdns_exchange *x, uint8_t **token, size_t *tlen)
@@ -151,6 +165,11 @@ static bool tkey_step(struct kmsdns__pub *p, struct kmsdns__gss_server *s,
     if (kmsdns_tkey_parse(x->answer, x->answer_len, &a) != KMSDNS_OK) {
         server_fail(s, KMSDNS_MALFORMED, "%s sent a malformed answer to the TKEY query", srv);
         return false;
+    }
+    if (fall_back(p, s, &a)) {
+        free(*token);
+        *token = NULL;
+        return start_context(p, s, token, tlen) == KMSDNS_OK;
     }
     if (a.rcode != 0 || !a.found) {
         server_fail(s, a.rcode ? kmsdns_msg_rcode_rc((ldns_pkt_rcode)a.rcode) : KMSDNS_MALFORMED,
@@ -195,9 +214,9 @@ static int negotiate(struct kmsdns__pub *p, bool *want)
         for (size_t i = 0; i < n; i++) {
             uint8_t *w;
             size_t len, cap;
-            if (!want[i] ||
-                kmsdns_tkey_query(p->servers[i].key_name, alg_name(p), (uint32_t)kmsdns__now(p),
-                                  tok[i], tlen[i], &w, &len, &cap) != KMSDNS_OK)
+            if (!want[i] || kmsdns_tkey_query(p->servers[i].key_name, p->servers[i].alg,
+                                              (uint32_t)kmsdns__now(p), tok[i], tlen[i], &w, &len,
+                                              &cap) != KMSDNS_OK)
                 continue;
             x[nx] = (struct kmsdns_exchange){
                 .server = p->servers[i].addr, .query = w, .query_len = len, .tcp = true};

@@ -28,6 +28,7 @@ struct kmsdns__query {
     char name[KMSDNS_NAME_BUF];
     uint16_t type;
     bool rd;
+    bool tcp; /* over TCP (a fresh connection) whatever --tcp says */
     struct kmsdns_addr server;
     size_t tag; /* the caller's index */
     int rc;     /* transport or parse result */
@@ -40,6 +41,7 @@ struct kmsdns__gss_server {
     struct kmsdns_addr addr;
     char mname[KMSDNS_NAME_BUF];    /* names the key and, by default, the principal */
     char key_name[KMSDNS_NAME_BUF]; /* <random>.sig-<mname> */
+    const char *alg;                /* "gss-tsig" or "gss.microsoft.com" */
     kmsdns_gss_ctx *ctx;
     struct kmsdns_tsig_signer signer;
     bool ready;        /* context established, signer usable */
@@ -103,5 +105,9 @@ int kmsdns__discover(struct kmsdns__pub *p);
 int kmsdns__read(struct kmsdns__pub *p);
 int kmsdns__update(struct kmsdns__pub *p);
 int kmsdns__wait(struct kmsdns__pub *p);
+
+/* True when records v (from a server) are the planned result for item it. */
+bool kmsdns__served(const struct kmsdns_pub_item *it, bool withdraw, const struct kmsdns_rrdata *v,
+                    size_t n);
 
 #endif

@@ -324,10 +324,12 @@ static void explain_rcode(const struct kmsdns__pub *p, const struct kmsdns_pub_u
         break;
     case LDNS_RCODE_SERVFAIL:
         snprintf(buf, cap,
-                 "%s answered SERVFAIL to the update of %s in zone %s; some AD-style "
-                 "servers answer SERVFAIL for a permission denial: check the record's ACL "
-                 "(with several KMS hosts, each needs rights on _vlmcs._tcp)",
-                 u->server, recs, u->zone);
+                 "%s answered SERVFAIL to the update of %s in zone %s: Active Directory DNS "
+                 "answers SERVFAIL for a permission denial, so this is probably the record's ACL: "
+                 "the first KMS host that created _vlmcs._tcp owns it and the others may only "
+                 "read it; grant %s (or a group of all KMS hosts) Full Control on _vlmcs._tcp in "
+                 "the zone",
+                 u->server, recs, u->zone, who);
         break;
     default:
         snprintf(buf, cap, "%s answered %s to the update of %s in zone %s", u->server, rc, recs,
@@ -343,7 +345,7 @@ static void fail_update(struct kmsdns__pub *p, const struct kmsdns_pub_update *u
 }
 
 /* What to do with the items of an update after its answer. */
-enum after { AFTER_DONE, AFTER_SPLIT, AFTER_RENEGOTIATE };
+enum after { AFTER_DONE, AFTER_SPLIT, AFTER_RENEGOTIATE, AFTER_READ_BACK };
 
 /* A GSS context the server forgot (BADKEY on an update) is renegotiated once. */
 static bool renegotiate(struct kmsdns__pub *p, const struct kmsdns_pub_update *u,
@@ -387,11 +389,24 @@ static enum after update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update 
                   : kmsdns_tsig_verify(sg, req, x->answer, x->answer_len, kmsdns__now(p), &chk);
     bool denied = rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH;
     if (rcode == LDNS_RCODE_NOERROR && trc == KMSDNS_OK) {
-        snprintf(u->proof, sizeof u->proof, "%s", sg != NULL ? "tsig-verified" : "unsigned");
-        for (size_t k = 0; k < u->nitems; k++)
-            p->r->items[u->items[k]].applied = true;
+        bool variant = sg != NULL && chk.variant == KMSDNS_TSIG_NO_PREFIX;
+        snprintf(u->proof, sizeof u->proof, "%s",
+                 sg == NULL ? "unsigned"
+                 : variant  ? "tsig-variant"
+                            : "tsig-verified");
+        for (size_t k = 0; k < u->nitems; k++) {
+            struct kmsdns_pub_item *it = &p->r->items[u->items[k]];
+            it->applied = true;
+            if (variant)
+                snprintf(it->note, sizeof it->note,
+                         "%s signed its answer the Active Directory way (our MAC digested without "
+                         "its length prefix); it still proves the server holds the key",
+                         u->server);
+        }
         return AFTER_DONE;
     }
+    if (rcode == LDNS_RCODE_NOERROR && trc == KMSDNS_BADSIG && chk.variant == KMSDNS_TSIG_ECHOED)
+        return AFTER_READ_BACK; /* the answer proves nothing: the records must */
     if (renegotiate(p, u, &chk))
         return AFTER_RENEGOTIATE;
     if (denied && u->nitems > 1)
@@ -417,7 +432,8 @@ static bool any_alive(const struct kmsdns__pub *p, const struct kmsdns_pub_updat
 
 /* Sends updates [first, nupdates) at once; marks the items to send again:
  * split[i] alone, again[i] with a new GSS context. */
-static int send_round(struct kmsdns__pub *p, size_t first, bool *split, bool *again)
+static int send_round(struct kmsdns__pub *p, size_t first, bool *split, bool *again,
+                      bool *read_back)
 {
     size_t n = p->r->nupdates - first;
     struct kmsdns_exchange *x = calloc(n + 1, sizeof *x);
@@ -452,8 +468,9 @@ static int send_round(struct kmsdns__pub *p, size_t first, bool *split, bool *ag
             p->r->updates_sent++;
             next = update_answer(p, u, &x[k], sg[k], &req[k]);
         }
+        bool *mark = next == AFTER_SPLIT ? split : next == AFTER_RENEGOTIATE ? again : read_back;
         for (size_t j = 0; next != AFTER_DONE && j < u->nitems; j++)
-            (next == AFTER_SPLIT ? split : again)[u->items[j]] = true;
+            mark[u->items[j]] = true;
         free((void *)x[k].query);
         kmsdns_exchange_reset(&x[k]);
     }
@@ -461,11 +478,85 @@ static int send_round(struct kmsdns__pub *p, size_t first, bool *split, bool *ag
     return rc;
 }
 
+/* Sets the proof of the update that carried item i. */
+static void set_proof(struct kmsdns__pub *p, size_t i, const char *proof)
+{
+    for (size_t u = p->r->nupdates; u-- > 0;)
+        for (size_t k = 0; k < p->r->updates[u].nitems; k++)
+            if (p->r->updates[u].items[k] == i && p->r->updates[u].sent) {
+                snprintf(p->r->updates[u].proof, sizeof p->r->updates[u].proof, "%s", proof);
+                return;
+            }
+}
+
+/* Judges item i by what the server now serves (rec, n), after an answer that proved nothing. */
+static void judge_read_back(struct kmsdns__pub *p, size_t i, const struct kmsdns_rrdata *rec,
+                            size_t n, bool answered)
+{
+    struct kmsdns_pub_item *it = &p->r->items[i];
+    const char *why = "the server answered NOERROR, but its response signature proves nothing "
+                      "(it echoes our own MAC: known Windows DNS behaviour for SRV updates)";
+    bool shown = answered && kmsdns__served(it, p->opts->withdraw, rec, n);
+    if (shown && !p->cfg->dns.strict_response_signature) {
+        it->applied = true;
+        set_proof(p, i, "read-back");
+        snprintf(it->warning, sizeof it->warning,
+                 "applied; server response signature not verifiable (known server behaviour): "
+                 "the records were read back over a fresh connection");
+    } else if (shown) {
+        kmsdns__fail(p, i, KMSDNS_BADSIG,
+                     "%s; reading the records back shows the change, but "
+                     "strict-response-signature = yes",
+                     why);
+    } else {
+        kmsdns__fail(p, i, KMSDNS_BADSIG, "%s, and reading the records back %s", why,
+                     answered ? "does not show the change" : "got no answer");
+    }
+}
+
+/* Reads back, over fresh TCP connections, the items whose answers proved nothing. */
+static int read_back(struct kmsdns__pub *p, const bool *want)
+{
+    size_t n = p->r->nitems, nq = 0;
+    struct kmsdns__query *q = calloc(2 * n + 1, sizeof *q);
+    struct kmsdns_pub_item *got = calloc(n + 1, sizeof *got);
+    bool *answered = calloc(n + 1, sizeof *answered);
+    int rc = q && got && answered ? KMSDNS_OK : KMSDNS_NOMEM;
+    for (size_t i = 0; rc == KMSDNS_OK && i < n; i++) {
+        size_t k = want[i] ? kmsdns__read_queries(p, i, item_server(p, i), q + nq) : 0;
+        for (size_t j = 0; j < k; j++)
+            q[nq + j].tcp = true;
+        nq += k;
+        answered[i] = true;
+        strcpy(got[i].owner, p->r->items[i].owner);
+    }
+    if (rc == KMSDNS_OK)
+        rc = kmsdns__run_queries(p, q, nq);
+    for (size_t k = 0; rc == KMSDNS_OK && k < nq; k++) {
+        bool ok = q[k].rc == KMSDNS_OK && ldns_pkt_get_rcode(q[k].pkt) <= LDNS_RCODE_NXDOMAIN &&
+                  ldns_pkt_get_rcode(q[k].pkt) != LDNS_RCODE_SERVFAIL &&
+                  ldns_pkt_get_rcode(q[k].pkt) != LDNS_RCODE_FORMERR;
+        answered[q[k].tag] &= ok;
+        if (ok && append_records(&got[q[k].tag], &q[k]) != KMSDNS_OK)
+            rc = KMSDNS_NOMEM;
+    }
+    kmsdns__free_queries(q, nq);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == KMSDNS_OK && want[i])
+            judge_read_back(p, i, got[i].current, got[i].ncurrent, answered[i]);
+        if (got != NULL)
+            free(got[i].current);
+    }
+    free(q), free(got), free(answered);
+    return rc;
+}
+
 int kmsdns__update(struct kmsdns__pub *p)
 {
     size_t n = p->r->nitems;
     bool *split = calloc(n + 1, sizeof *split), *again = calloc(n + 1, sizeof *again);
-    int rc = split && again ? KMSDNS_OK : KMSDNS_NOMEM;
+    bool *checks = calloc(n + 1, sizeof *checks);
+    int rc = split && again && checks ? KMSDNS_OK : KMSDNS_NOMEM;
     for (size_t i = 0; i < n; i++)
         split[i] = kmsdns__alive(p, i) && has_changes(&p->r->items[i]);
     size_t first = p->r->nupdates;
@@ -475,8 +566,11 @@ int kmsdns__update(struct kmsdns__pub *p)
         rc = kmsdns__gss_prepare(p, first);
         memset(split, 0, n * sizeof *split);
         memset(again, 0, n * sizeof *again);
+        memset(checks, 0, n * sizeof *checks);
         if (rc == KMSDNS_OK)
-            rc = send_round(p, first, split, again);
+            rc = send_round(p, first, split, again, checks);
+        if (rc == KMSDNS_OK)
+            rc = read_back(p, checks);
         first = p->r->nupdates;
         if (rc == KMSDNS_OK)
             rc = group(p, split, true, first);
@@ -485,6 +579,7 @@ int kmsdns__update(struct kmsdns__pub *p)
     }
     free(split);
     free(again);
+    free(checks);
     return rc;
 }
 
@@ -500,8 +595,8 @@ struct probe {
 };
 
 /* True when records v are the planned result for item it. */
-static bool served(const struct kmsdns_pub_item *it, bool withdraw, const struct kmsdns_rrdata *v,
-                   size_t n)
+bool kmsdns__served(const struct kmsdns_pub_item *it, bool withdraw, const struct kmsdns_rrdata *v,
+                    size_t n)
 {
     for (size_t w = 0; w < it->nwant; w++) {
         const struct kmsdns_rrdata *want = &it->want[w];
@@ -570,7 +665,7 @@ static int poll_once(struct kmsdns__pub *p, bool *done, char (*why)[160])
     for (size_t k = 0; k < np; k++) {
         const struct kmsdns_pub_item *it = &p->r->items[pr[k].item];
         if (rc == KMSDNS_OK &&
-            (!pr[k].answered || !served(it, p->opts->withdraw, pr[k].v, pr[k].nv))) {
+            (!pr[k].answered || !kmsdns__served(it, p->opts->withdraw, pr[k].v, pr[k].nv))) {
             char srv[KMSDNS_ADDR_TEXT_MAX];
             done[pr[k].item] = false;
             snprintf(why[pr[k].item], sizeof why[0], "%s %s",

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,28 +230,54 @@ static int tsig_error_rc(uint16_t error)
     }
 }
 
-/* Checks the MAC over the response with its TSIG RR removed. */
+/* Checks the MAC over the response with its TSIG RR removed; `prefix` says
+ * whether the request MAC goes in with its 2-byte length (RFC 8945) or bare. */
 static int check_mac(const struct kmsdns_tsig_signer *s, const struct kmsdns_tsig_request *req,
                      const uint8_t *msg, size_t rr, const struct tsig_vars *v, const uint8_t *mac,
-                     size_t mac_len, uint16_t orig_id)
+                     size_t mac_len, uint16_t orig_id, bool prefix)
 {
-    uint8_t *body = malloc(rr);
+    size_t extra = prefix ? 0 : req->mac_len;
+    uint8_t *body = malloc(rr + extra + 1);
     if (body == NULL)
         return KMSDNS_NOMEM;
-    memcpy(body, msg, rr);
-    kmsdns_wire_put_u16(body, orig_id);
-    kmsdns_wire_put_u16(body + 10, (uint16_t)(kmsdns_wire_u16(body + 10) - 1));
+    memcpy(body + extra, msg, rr);
+    memcpy(body, req->mac, extra);
+    kmsdns_wire_put_u16(body + extra, orig_id);
+    kmsdns_wire_put_u16(body + extra + 10, (uint16_t)(kmsdns_wire_u16(body + extra + 10) - 1));
     uint8_t *data;
     size_t dlen;
     /* An unsigned request (a TKEY query) leaves no MAC to chain: none is digested. */
-    int rc =
-        digest_input(req->mac_len > 0 ? req->mac : NULL, req->mac_len, body, rr, v, &data, &dlen);
+    bool chain = prefix && req->mac_len > 0;
+    int rc = digest_input(chain ? req->mac : NULL, req->mac_len, body, rr + extra, v, &data, &dlen);
     free(body);
     if (rc != KMSDNS_OK)
         return rc;
     rc = s->check(s->ctx, data, dlen, mac, mac_len);
     free(data);
     return rc;
+}
+
+static bool is_gss_alg(const char *a)
+{
+    return strcmp(a, "gss-tsig") == 0 || strcmp(a, "gss.microsoft.com") == 0;
+}
+
+/* Strict first; for GSS-TSIG then the bare request MAC, then the echo check. */
+static int prove(const struct kmsdns_tsig_signer *s, const struct kmsdns_tsig_request *req,
+                 const uint8_t *msg, size_t rr, const struct tsig_vars *v, const uint8_t *mac,
+                 size_t mac_len, uint16_t orig_id, struct kmsdns_tsig_check *chk)
+{
+    int rc = check_mac(s, req, msg, rr, v, mac, mac_len, orig_id, true);
+    chk->variant = KMSDNS_TSIG_STRICT;
+    if (rc != KMSDNS_BADSIG || !s->gss_variants || req->mac_len == 0)
+        return rc;
+    if (check_mac(s, req, msg, rr, v, mac, mac_len, orig_id, false) == KMSDNS_OK) {
+        chk->variant = KMSDNS_TSIG_NO_PREFIX;
+        return KMSDNS_OK;
+    }
+    if (mac_len == req->mac_len && CRYPTO_memcmp(mac, req->mac, mac_len) == 0)
+        chk->variant = KMSDNS_TSIG_ECHOED;
+    return KMSDNS_BADSIG;
 }
 
 int kmsdns_tsig_verify(const struct kmsdns_tsig_signer *s, const struct kmsdns_tsig_request *req,
@@ -277,9 +304,13 @@ int kmsdns_tsig_verify(const struct kmsdns_tsig_signer *s, const struct kmsdns_t
     }
     if (v.error != 0)
         return tsig_error_rc(v.error);
-    if (strcmp(v.key_name, s->key_name) != 0 || strcmp(v.alg_name, s->alg_name) != 0)
+    bool alg_ok = strcmp(v.alg_name, s->alg_name) == 0 ||
+                  (s->gss_variants && is_gss_alg(v.alg_name) && is_gss_alg(s->alg_name));
+    if (strcmp(v.key_name, s->key_name) != 0 || !alg_ok)
         return KMSDNS_BADKEY;
-    int rc = check_mac(s, req, msg, rr, &v, mac, mac_len, orig_id);
+    /* the MAC was made under the negotiated algorithm, whatever name came back */
+    snprintf(v.alg_name, sizeof v.alg_name, "%s", s->alg_name);
+    int rc = prove(s, req, msg, rr, &v, mac, mac_len, orig_id, chk);
     if (rc != KMSDNS_OK)
         return rc;
     uint64_t skew = now > v.time_signed ? now - v.time_signed : v.time_signed - now;

@@ -51,6 +51,8 @@ static void print_item(const struct kmsdns_pub_report *r, const struct kmsdns_pu
     printf("\n");
     if (it->status != KMSDNS_ITEM_OK)
         printf("    error:   %s\n", it->message);
+    if (it->warning[0] != '\0')
+        printf("    warning: %s\n", it->warning);
     if (it->note[0] != '\0')
         printf("    note:    %s\n", it->note);
     if (!r->plan_only && it->planned && it->plan.ndel > 0 && it->status == KMSDNS_ITEM_OK)
@@ -161,6 +163,7 @@ static json_t *item_json(const struct kmsdns_pub_report *r, const struct kmsdns_
             ? json_null()
             : json_pack("{s:s, s:s}", "code", kmsdns_errname(it->rc), "message", it->message));
     json_object_set_new(o, "note", it->note[0] ? json_string(it->note) : json_null());
+    json_object_set_new(o, "warning", it->warning[0] ? json_string(it->warning) : json_null());
     return o;
 }
 

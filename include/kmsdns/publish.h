@@ -56,6 +56,7 @@ struct kmsdns_pub_item {
     int rc;            /* kmsdns_err of the failure */
     char message[640]; /* why it failed, for a DNS admin */
     char note[256];    /* e.g. a TTL-only difference, the wait result */
+    char warning[256]; /* succeeded, with something an admin should know */
 };
 
 /* One UPDATE message (sent, or planned with --plan). */
@@ -66,7 +67,7 @@ struct kmsdns_pub_update {
     size_t nitems;
     bool sent;
     char rcode[16]; /* the answer's rcode, "" if none */
-    char proof[24]; /* "tsig-verified", "unsigned" (auth none), "" */
+    char proof[32]; /* "tsig-verified", "unsigned" (auth none), "" */
 };
 
 struct kmsdns_pub_report {

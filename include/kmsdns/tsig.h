@@ -35,6 +35,9 @@ struct kmsdns_tsig_signer {
     /* KMSDNS_OK when mac is data's MAC, else KMSDNS_BADSIG. */
     int (*check)(void *ctx, const uint8_t *data, size_t len, const uint8_t *mac, size_t maclen);
     void *ctx;
+    /* GSS-TSIG: the answer may name either GSS algorithm (the MAC is checked
+     * under alg_name, the one negotiated), and the AD variants are tried. */
+    bool gss_variants;
 };
 
 /* A signer over an HMAC key (key must outlive the signer). */
@@ -57,18 +60,28 @@ struct kmsdns_tsig_request {
 int kmsdns_tsig_sign(const struct kmsdns_tsig_signer *s, uint8_t *msg, size_t *len, size_t cap,
                      uint64_t now, struct kmsdns_tsig_request *req);
 
+/* How a response's MAC was proven (or why it proves nothing). */
+enum kmsdns_tsig_variant {
+    KMSDNS_TSIG_STRICT,    /* RFC 8945 to the letter */
+    KMSDNS_TSIG_NO_PREFIX, /* the request MAC digested without its 2-byte length (AD) */
+    KMSDNS_TSIG_ECHOED,    /* the "MAC" is our own request MAC echoed back: proves nothing */
+};
+
 /* What verification found, beside the return code. */
 struct kmsdns_tsig_check {
-    uint16_t error; /* the response's TSIG error field */
-    bool has_time;  /* server_time is known (BADTIME answers carry it) */
+    enum kmsdns_tsig_variant variant; /* meaningful when the return is OK or ECHOED */
+    uint16_t error;                   /* the response's TSIG error field */
+    bool has_time;                    /* server_time is known (BADTIME answers carry it) */
     uint64_t server_time;
     uint64_t time_signed;
 };
 
 /*
- * Verifies the TSIG of a response to `req` at `now`. Returns KMSDNS_OK;
- * KMSDNS_UNSIGNED (no TSIG RR); KMSDNS_BADKEY / KMSDNS_BADSIG / KMSDNS_BADTIME
- * when the server reported that TSIG error (chk->error) or our check failed
+ * Verifies the TSIG of a response to `req` at `now`. Returns KMSDNS_OK
+ * (chk->variant says how); KMSDNS_UNSIGNED (no TSIG RR); for a gss_variants
+ * signer, KMSDNS_BADSIG with chk->variant KMSDNS_TSIG_ECHOED when the answer
+ * only echoes our own MAC (it proves nothing: check by other means); KMSDNS_BADKEY / KMSDNS_BADSIG
+ * / KMSDNS_BADTIME when the server reported that TSIG error (chk->error) or our check failed
  * (chk->error 0: another key name or algorithm is BADKEY, a wrong MAC BADSIG,
  * a time outside the fudge BADTIME); KMSDNS_MALFORMED.
  */

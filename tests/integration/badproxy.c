@@ -10,6 +10,8 @@
  *   MODE: pass | strip-tsig | bad-mac | garbage (cut short) | drop | spoof-first
  *         | badkey-once (the first UPDATE's TSIG key name is altered on its way
  *           to the server, which then answers BADKEY)
+ *         | echo-mac (the answer's TSIG MAC is replaced by the request's own,
+ *           as Windows DNS does for SRV updates: the answer proves nothing)
  * TCP is relayed untouched (one message per connection), for TKEY.
  * Handles one message at a time; runs until killed. With BADPROXY_DUMP=DIR
  * set, every answer is also written to DIR (seeds for the fuzz corpus).
@@ -132,6 +134,37 @@ static void dump(const unsigned char *a, size_t n)
     }
 }
 
+/* Offset just past the name at off. */
+static size_t skip_name(const unsigned char *m, size_t off)
+{
+    while (m[off] != 0 && (m[off] & 0xC0) != 0xC0)
+        off += 1 + m[off];
+    return off + ((m[off] & 0xC0) == 0xC0 ? 2 : 1);
+}
+
+/* Replaces the MAC of the answer's TSIG RR (at at) by the request's (at qt); returns the new
+ * length. */
+static size_t echo_mac(unsigned char *a, size_t n, size_t at, const unsigned char *q, size_t qt)
+{
+    size_t ao = skip_name(a, at) + 10, qo = skip_name(q, qt) + 10;
+    ao = skip_name(a, ao) + 8; /* past algorithm, time signed, fudge: at MAC size */
+    qo = skip_name(q, qo) + 8;
+    size_t amac = (size_t)(a[ao] << 8 | a[ao + 1]), qmac = (size_t)(q[qo] << 8 | q[qo + 1]);
+    unsigned char tail[64];
+    size_t tl = n - (ao + 2 + amac);
+    if (tl > sizeof tail)
+        return n;
+    memcpy(tail, a + ao + 2 + amac, tl);
+    memcpy(a + ao, q + qo, 2 + qmac);
+    memcpy(a + ao + 2 + qmac, tail, tl);
+    size_t nn = ao + 2 + qmac + tl;
+    size_t rd = skip_name(a, at) + 8; /* RDLENGTH */
+    size_t rdlen = nn - (rd + 2);
+    a[rd] = (unsigned char)(rdlen >> 8);
+    a[rd + 1] = (unsigned char)rdlen;
+    return nn;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -176,6 +209,8 @@ int main(int argc, char **argv)
             r = (ssize_t)tsig;
             a[11]--;
         }
+        if (update && strcmp(mode, "echo-mac") == 0 && tsig > 0 && qt > 0)
+            r = (ssize_t)echo_mac(a, (size_t)r, tsig, q, qt);
         if (update && strcmp(mode, "bad-mac") == 0 && tsig > 0)
             a[r - 7] ^= 0x5A; /* the last MAC byte (other len 0 follows the ID and error) */
         if (update && strcmp(mode, "spoof-first") == 0) {

@@ -150,6 +150,33 @@ expect 0 '"tkey_exchanges": 2' "renegotiated after BADKEY"
 run -c "$WORK/proxy.conf" --withdraw
 expect 0 "3 removed" "withdraw through the proxy"
 
+check "gss-algorithm = gss.microsoft.com"
+sed 's/^auth = gss-tsig/auth = gss-tsig\ngss-algorithm = gss.microsoft.com/; s/^\[host\]/[host]\nport = 1778/' "$WORK/kms1.conf" >"$WORK/ms.conf"
+run -c "$WORK/ms.conf" --format json
+expect 0 '"proof": "tsig-verified"' "gss.microsoft.com"
+run -c "$WORK/kms1.conf" --withdraw
+expect 0 "3 removed" "withdraw"
+
+check "an answer that echoes our own MAC (Windows DNS on SRV updates) is proven by reading back"
+kill "$proxy_pid" 2>/dev/null || true
+wait "$proxy_pid" 2>/dev/null || true
+"$PROXY" "$pport" "$PORT" echo-mac &
+proxy_pid=$!
+at_exit "kill $proxy_pid 2>/dev/null || true"
+for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+run -c "$WORK/proxy.conf" --format json
+expect 0 '"proof": "read-back"' "echoed MAC"
+[ "$(j '.domains[0].warning')" = "applied; server response signature not verifiable (known server behaviour): the records were read back over a fresh connection" ] ||
+  fail "warning: $OUT"
+[ "$(q "$PORT" "$CORP" SRV | grep -c 1777)" = 1 ] || fail "corp: $(q "$PORT" "$CORP" SRV)"
+sed 's/^\[dns\]/[dns]\nstrict-response-signature = yes/; s/^port = 1777/port = 1779/' "$WORK/proxy.conf" >"$WORK/strict.conf"
+run -c "$WORK/strict.conf"
+expect 1 "its response signature proves nothing.*strict-response-signature = yes" "strict mode"
+run -c "$WORK/proxy.conf" --withdraw
+expect 0 "3 removed" "withdraw with echoed MACs"
+q "$PORT" "$HQ" SRV | grep -q kms1 && fail "kms1 left in hq: $(q "$PORT" "$HQ" SRV)"
+ok "only kms2 is left in hq"
+
 check "a server without GSS-TSIG (knotd) says so"
 sed "s/^server = .*/server = 127.0.0.1:$LAB_KNOT_PORT/" "$WORK/kms1.conf" >"$WORK/knot.conf"
 run -c "$WORK/knot.conf"

@@ -62,7 +62,7 @@ expect() { # RC PATTERN WHAT
 
 # Each case publishes another port: the server applies every update the
 # proxy lies about, so the next case must still have something to change.
-for p in 1688 1690 1692 1693 1694; do conf "$PPORT" $p >"$WORK/proxy$p.conf"; done
+for p in 1688 1690 1691 1692 1693 1694; do conf "$PPORT" $p >"$WORK/proxy$p.conf"; done
 
 check "an answer stripped of its TSIG is not taken as success"
 cleanup_records
@@ -75,6 +75,11 @@ check "an answer whose MAC was altered is refused"
 start_proxy bad-mac
 run "$WORK/proxy1690.conf"
 expect 1 "TSIG signature does not verify with key 'kmsdns-tsig'" "bad MAC"
+
+check "with plain TSIG, an answer echoing our own MAC is refused (only GSS servers get the AD leeway)"
+start_proxy echo-mac
+run "$WORK/proxy1691.conf"
+expect 1 "TSIG signature does not verify" "echoed MAC under TSIG"
 
 check "garbage instead of an answer"
 start_proxy garbage

@@ -12,6 +12,7 @@
 #include "kmsdns/wire.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <time.h>
 
 static const char key_text[] = "key \"kmsdns-test\" {\n\talgorithm hmac-sha256;\n"
@@ -192,6 +193,109 @@ static void test_server_tsig_errors(void **state)
     free(wire);
 }
 
+/* How a hand-made response digests the request MAC. */
+enum chain { CHAIN_PREFIXED, CHAIN_BARE, CHAIN_ECHO };
+
+/* A NOERROR UPDATE answer to req, its TSIG made here with HMAC-SHA256 over the
+ * key's secret: the RR names alg_rr, the digest uses alg_digest, the request
+ * MAC chained as `chain` says (CHAIN_ECHO: the MAC field is req's own MAC). */
+static size_t hand_signed(const struct kmsdns_tsig_request *req, enum chain chain,
+                          const char *alg_rr, const char *alg_digest, uint8_t *out)
+{
+    uint8_t hdr[12] = {0}, vars[600], data[1200];
+    kmsdns_wire_put_u16(hdr, req->id);
+    hdr[2] = 0xA8;
+    size_t v = 0, n, d = 0;
+    kmsdns_wire_put_name("kmsdns-test", vars, 300, &n);
+    v += n;
+    kmsdns_wire_put_u16(vars + v, 255);
+    kmsdns_wire_put_u32(vars + v + 2, 0);
+    v += 6;
+    kmsdns_wire_put_name(alg_digest, vars + v, 300, &n);
+    v += n;
+    uint64_t t = (uint64_t)time(NULL);
+    uint8_t tf[10] = {
+        0, 0, (uint8_t)(t >> 24), (uint8_t)(t >> 16), (uint8_t)(t >> 8), (uint8_t)t, 0x01, 0x2C,
+        0, 0};
+    memcpy(vars + v, tf, 10);
+    kmsdns_wire_put_u16(vars + v + 10, 0);
+    v += 12;
+    if (chain == CHAIN_PREFIXED)
+        kmsdns_wire_put_u16(data, (uint16_t)req->mac_len), d = 2;
+    memcpy(data + d, req->mac, req->mac_len);
+    d += req->mac_len;
+    memcpy(data + d, hdr, 12);
+    memcpy(data + d + 12, vars, v);
+    d += 12 + v;
+    size_t klen;
+    const uint8_t *secret = kmsdns_tsig_key_secret(key, &klen);
+    uint8_t mac[64];
+    unsigned int mlen = 0;
+    HMAC(EVP_sha256(), secret, (int)klen, data, d, mac, &mlen);
+    if (chain == CHAIN_ECHO)
+        memcpy(mac, req->mac, req->mac_len), mlen = (unsigned)req->mac_len;
+    memcpy(out, hdr, 12);
+    out[11] = 1;
+    size_t o = 12;
+    kmsdns_wire_put_name("kmsdns-test", out + o, 300, &n);
+    o += n;
+    kmsdns_wire_put_u16(out + o, 250);
+    kmsdns_wire_put_u16(out + o + 2, 255);
+    kmsdns_wire_put_u32(out + o + 4, 0);
+    size_t rdl = o + 8;
+    o += 10;
+    size_t rd = o;
+    kmsdns_wire_put_name(alg_rr, out + o, 300, &n);
+    o += n;
+    memcpy(out + o, tf, 8);
+    kmsdns_wire_put_u16(out + o + 8, (uint16_t)mlen);
+    memcpy(out + o + 10, mac, mlen);
+    o += 10 + mlen;
+    kmsdns_wire_put_u16(out + o, req->id);
+    kmsdns_wire_put_u32(out + o + 2, 0);
+    o += 6;
+    kmsdns_wire_put_u16(out + rdl, (uint16_t)(o - rd));
+    return o;
+}
+
+static void test_ad_variants(void **state)
+{
+    (void)state;
+    struct kmsdns_tsig_request req;
+    size_t len;
+    uint64_t now = (uint64_t)time(NULL);
+    uint8_t *wire = signed_update(&len, &req, now);
+    uint8_t r[1024];
+    struct kmsdns_tsig_check chk;
+    struct kmsdns_tsig_signer gss = signer; /* the HMAC stands in for the GSS MIC */
+    gss.gss_variants = true;
+    strcpy(gss.alg_name, "gss.microsoft.com");
+    /* strict, under the negotiated name */
+    size_t n = hand_signed(&req, CHAIN_PREFIXED, "gss.microsoft.com", "gss.microsoft.com", r);
+    assert_int_equal(kmsdns_tsig_verify(&gss, &req, r, n, now, &chk), KMSDNS_OK);
+    assert_int_equal(chk.variant, KMSDNS_TSIG_STRICT);
+    /* the server echoes "gss-tsig" but signed under gss.microsoft.com: verified */
+    n = hand_signed(&req, CHAIN_PREFIXED, "gss-tsig", "gss.microsoft.com", r);
+    assert_int_equal(kmsdns_tsig_verify(&gss, &req, r, n, now, &chk), KMSDNS_OK);
+    /* (a) the request MAC without its length: accepted for GSS, and named */
+    n = hand_signed(&req, CHAIN_BARE, "gss-tsig", "gss.microsoft.com", r);
+    assert_int_equal(kmsdns_tsig_verify(&gss, &req, r, n, now, &chk), KMSDNS_OK);
+    assert_int_equal(chk.variant, KMSDNS_TSIG_NO_PREFIX);
+    /* ... but never for plain TSIG, where servers follow the RFC */
+    n = hand_signed(&req, CHAIN_BARE, "hmac-sha256", "hmac-sha256", r);
+    assert_int_equal(kmsdns_tsig_verify(&signer, &req, r, n, now, &chk), KMSDNS_BADSIG);
+    n = hand_signed(&req, CHAIN_PREFIXED, "hmac-sha256", "hmac-sha256", r);
+    assert_int_equal(kmsdns_tsig_verify(&signer, &req, r, n, now, &chk), KMSDNS_OK);
+    /* (b) our own MAC echoed back: proves nothing, said so */
+    n = hand_signed(&req, CHAIN_ECHO, "gss-tsig", "gss.microsoft.com", r);
+    assert_int_equal(kmsdns_tsig_verify(&gss, &req, r, n, now, &chk), KMSDNS_BADSIG);
+    assert_int_equal(chk.variant, KMSDNS_TSIG_ECHOED);
+    /* an HMAC name from a GSS server is another key altogether */
+    n = hand_signed(&req, CHAIN_PREFIXED, "hmac-sha256", "gss.microsoft.com", r);
+    assert_int_equal(kmsdns_tsig_verify(&gss, &req, r, n, now, &chk), KMSDNS_BADKEY);
+    free(wire);
+}
+
 static void test_tsig_must_be_last_and_alone(void **state)
 {
     (void)state;
@@ -256,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_response_from_ldns_verifies),
         cmocka_unit_test(test_unsigned_and_malformed),
         cmocka_unit_test(test_server_tsig_errors),
+        cmocka_unit_test(test_ad_variants),
         cmocka_unit_test(test_tsig_must_be_last_and_alone),
         cmocka_unit_test(test_wire_names),
     };
