@@ -87,36 +87,23 @@ static int parse_rdata(const uint8_t *msg, size_t off, size_t end, struct kmsdns
 
 int kmsdns_tkey_parse(const uint8_t *msg, size_t len, struct kmsdns_tkey_answer *a)
 {
+    struct kmsdns_wire_iter it;
+    struct kmsdns_wire_rr rr;
     memset(a, 0, sizeof *a);
-    if (len < KMSDNS_WIRE_HEADER)
+    if (kmsdns_wire_iter_init(&it, msg, len) != KMSDNS_OK)
         return KMSDNS_MALFORMED;
     a->id = kmsdns_wire_u16(msg);
     a->rcode = msg[3] & 0x0F;
-    size_t off = KMSDNS_WIRE_HEADER;
-    unsigned qd = kmsdns_wire_u16(msg + 4);
-    unsigned rrs =
-        (unsigned)kmsdns_wire_u16(msg + 6) + kmsdns_wire_u16(msg + 8) + kmsdns_wire_u16(msg + 10);
-    for (unsigned i = 0; i < qd; i++) {
-        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 4 > len)
+    int rc;
+    while ((rc = kmsdns_wire_iter_next(&it, &rr)) == 1) {
+        size_t off = rr.start;
+        if (rr.type != TYPE_TKEY || a->found)
+            continue;
+        if (kmsdns_wire_read_name(msg, len, &off, a->name) != KMSDNS_OK ||
+            parse_rdata(msg, rr.rdata, rr.end, a) != KMSDNS_OK)
             return KMSDNS_MALFORMED;
-        off += 4;
     }
-    for (unsigned i = 0; i < rrs; i++) {
-        char owner[KMSDNS_NAME_BUF];
-        if (kmsdns_wire_read_name(msg, len, &off, owner) != KMSDNS_OK || off + 10 > len)
-            return KMSDNS_MALFORMED;
-        uint16_t type = kmsdns_wire_u16(msg + off);
-        size_t end = off + 10 + kmsdns_wire_u16(msg + off + 8);
-        if (end > len)
-            return KMSDNS_MALFORMED;
-        if (type == TYPE_TKEY && !a->found) {
-            memcpy(a->name, owner, sizeof a->name);
-            if (parse_rdata(msg, off + 10, end, a) != KMSDNS_OK)
-                return KMSDNS_MALFORMED;
-        }
-        off = end;
-    }
-    return off == len ? KMSDNS_OK : KMSDNS_MALFORMED;
+    return rc == 0 ? KMSDNS_OK : KMSDNS_MALFORMED;
 }
 
 const char *kmsdns_tkey_error_name(uint16_t error, char buf[16])

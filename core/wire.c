@@ -142,56 +142,65 @@ int kmsdns_wire_put_name(const char *name, uint8_t *out, size_t cap, size_t *n)
     return KMSDNS_OK;
 }
 
-int kmsdns_wire_last_rr(const uint8_t *msg, size_t len, size_t *rr_off, uint16_t *rr_type)
+int kmsdns_wire_iter_init(struct kmsdns_wire_iter *it, const uint8_t *msg, size_t len)
 {
+    memset(it, 0, sizeof *it);
     if (len < KMSDNS_WIRE_HEADER)
         return KMSDNS_MALFORMED;
-    size_t off = KMSDNS_WIRE_HEADER;
-    unsigned qd = kmsdns_wire_u16(msg + 4);
-    unsigned rrs =
+    it->msg = msg;
+    it->len = len;
+    it->off = KMSDNS_WIRE_HEADER;
+    it->total =
         (unsigned)kmsdns_wire_u16(msg + 6) + kmsdns_wire_u16(msg + 8) + kmsdns_wire_u16(msg + 10);
-    for (unsigned i = 0; i < qd; i++) {
-        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 4 > len)
+    for (unsigned i = kmsdns_wire_u16(msg + 4); i > 0; i--) {
+        if (kmsdns_wire_skip_name(msg, len, &it->off) != KMSDNS_OK || it->off + 4 > len)
             return KMSDNS_MALFORMED;
-        off += 4;
+        it->off += 4;
     }
+    return KMSDNS_OK;
+}
+
+int kmsdns_wire_iter_next(struct kmsdns_wire_iter *it, struct kmsdns_wire_rr *rr)
+{
+    if (it->index == it->total)
+        return it->off == it->len ? 0 : KMSDNS_MALFORMED;
+    rr->start = it->off;
+    rr->index = it->index++;
+    size_t off = it->off;
+    if (kmsdns_wire_skip_name(it->msg, it->len, &off) != KMSDNS_OK || off + 10 > it->len)
+        return KMSDNS_MALFORMED;
+    rr->type = kmsdns_wire_u16(it->msg + off);
+    rr->rdata = off + 10;
+    rr->end = rr->rdata + kmsdns_wire_u16(it->msg + off + 8);
+    if (rr->end > it->len)
+        return KMSDNS_MALFORMED;
+    it->off = rr->end;
+    return 1;
+}
+
+int kmsdns_wire_last_rr(const uint8_t *msg, size_t len, size_t *rr_off, uint16_t *rr_type)
+{
+    struct kmsdns_wire_iter it;
+    struct kmsdns_wire_rr rr;
+    int rc = kmsdns_wire_iter_init(&it, msg, len);
     *rr_off = 0;
-    for (unsigned i = 0; i < rrs; i++) {
-        size_t start = off;
-        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 10 > len)
-            return KMSDNS_MALFORMED;
-        uint16_t type = kmsdns_wire_u16(msg + off);
-        size_t rdlen = kmsdns_wire_u16(msg + off + 8);
-        off += 10 + rdlen;
-        if (off > len)
-            return KMSDNS_MALFORMED;
-        *rr_off = start;
-        *rr_type = type;
+    while (rc == KMSDNS_OK && (rc = kmsdns_wire_iter_next(&it, &rr)) == 1) {
+        *rr_off = rr.start;
+        *rr_type = rr.type;
+        rc = KMSDNS_OK;
     }
-    return off == len ? KMSDNS_OK : KMSDNS_MALFORMED;
+    return rc == 0 ? KMSDNS_OK : KMSDNS_MALFORMED;
 }
 
 bool kmsdns_wire_tsig_placement_ok(const uint8_t *msg, size_t len)
 {
-    if (len < KMSDNS_WIRE_HEADER)
-        return false;
-    size_t off = KMSDNS_WIRE_HEADER;
-    unsigned qd = kmsdns_wire_u16(msg + 4);
-    unsigned rrs =
-        (unsigned)kmsdns_wire_u16(msg + 6) + kmsdns_wire_u16(msg + 8) + kmsdns_wire_u16(msg + 10);
-    for (unsigned i = 0; i < qd; i++) {
-        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 4 > len)
+    struct kmsdns_wire_iter it;
+    struct kmsdns_wire_rr rr;
+    int rc = kmsdns_wire_iter_init(&it, msg, len);
+    while (rc == KMSDNS_OK && (rc = kmsdns_wire_iter_next(&it, &rr)) == 1) {
+        if (rr.type == 250 && rr.index + 1 != it.total)
             return false;
-        off += 4;
+        rc = KMSDNS_OK;
     }
-    for (unsigned i = 0; i < rrs; i++) {
-        if (kmsdns_wire_skip_name(msg, len, &off) != KMSDNS_OK || off + 10 > len)
-            return false;
-        if (kmsdns_wire_u16(msg + off) == 250 && i + 1 != rrs)
-            return false;
-        off += 10 + (size_t)kmsdns_wire_u16(msg + off + 8);
-        if (off > len)
-            return false;
-    }
-    return true;
+    return rc == 0;
 }

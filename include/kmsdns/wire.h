@@ -41,6 +41,28 @@ int kmsdns_wire_skip_name(const uint8_t *msg, size_t len, size_t *off);
  */
 int kmsdns_wire_put_name(const char *name, uint8_t *out, size_t cap, size_t *n);
 
+/* A walk over the RRs of a message (all sections after the question). */
+struct kmsdns_wire_iter {
+    const uint8_t *msg;
+    size_t len, off;
+    unsigned index, total;
+};
+
+struct kmsdns_wire_rr {
+    size_t start; /* the owner name */
+    size_t rdata; /* RDATA, up to end */
+    size_t end;
+    uint16_t type;
+    unsigned index; /* 0-based, across the sections */
+};
+
+/* Starts a walk: checks the header and skips the questions. KMSDNS_MALFORMED if they do not fit. */
+int kmsdns_wire_iter_init(struct kmsdns_wire_iter *it, const uint8_t *msg, size_t len);
+
+/* The next RR: 1 with *rr filled, 0 at the end (the counts used every byte),
+ * KMSDNS_MALFORMED when the bytes do not add up. */
+int kmsdns_wire_iter_next(struct kmsdns_wire_iter *it, struct kmsdns_wire_rr *rr);
+
 /*
  * Walks a whole message: checks that every section's records fit, and gives
  * the offset of the last RR of the message (0 when it has none) and its type.
