@@ -411,13 +411,19 @@ static enum after update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update 
         return AFTER_RENEGOTIATE;
     if (denied && u->nitems > 1)
         return AFTER_SPLIT;
-    if (trc != KMSDNS_OK &&
-        (rcode == LDNS_RCODE_NOERROR || chk.error != 0 || trc != KMSDNS_UNSIGNED)) {
+    /* A TSIG error explains itself; a plain error answer (REFUSED, SERVFAIL)
+     * fails either way, so its rcode says more than its signature (AD copies
+     * our own TSIG into denials: unverifiable, and beside the point). */
+    if (trc != KMSDNS_OK && (rcode == LDNS_RCODE_NOERROR || chk.error != 0)) {
         explain_tsig(p, sg, u->server, u->rcode, trc, &chk, msg, sizeof msg);
         fail_update(p, u, trc, msg);
         return AFTER_DONE;
     }
     explain_rcode(p, u, rcode, msg, sizeof msg);
+    if (trc != KMSDNS_OK) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, " (the answer's signature could not be verified)");
+    }
     fail_update(p, u, kmsdns_msg_rcode_rc(rcode), msg);
     return AFTER_DONE;
 }

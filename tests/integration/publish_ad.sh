@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kmsdns-publish against a real AD DC (Samba, tests/lab/ad, in its own network
+# namespace) with GSS-TSIG: the DC signs its answers the AD way (request MAC
+# without its length prefix) and kmsdns must succeed and name that variant
+# where nsupdate -g exits 2; a second run is a no-op; a second host is denied
+# with SERVFAIL and told it is the record's ACL; gss.microsoft.com works;
+# withdraw works. Judged by what the DC serves (dig).
+# Usage: publish_ad.sh AD_DIR PATH_TO_kmsdns-publish
+set -euo pipefail
+T=publish_ad
+fail() { echo "$T: FAIL: $*" >&2; exit 1; }
+check() { echo "$T: checking $*"; }
+ok() { echo "$T:   ok: $*"; }
+[ $# -eq 2 ] || { echo "usage: $0 AD_DIR PATH_TO_kmsdns-publish" >&2; exit 2; }
+[ -r "$1/env" ] || fail "no $1/env: is the AD fixture running? (tests/lab/ad start $1)"
+# shellcheck disable=SC1091
+. "$1/env"
+PUB=$2
+unset KRB5CCNAME
+WORK=$(mktemp -d "$AD_CCACHE_DIR/$T.XXXXXX")
+OWNER=_vlmcs._tcp.$AD_ZONE
+served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "$OWNER" | sort; }
+admin_clean() {
+  local r
+  while read -r r; do
+    [ -n "$r" ] || continue
+    # shellcheck disable=SC2086
+    samba-tool dns delete "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "${r%.}" \
+      -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" >/dev/null 2>&1 || true
+  done < <(dig +norec +short @"$AD_DC_IP" SRV "$OWNER" | awk '{print $4" "$3" "$1" "$2}')
+}
+finish() {
+  local rc=$?
+  set +e
+  admin_clean
+  rm -rf "$WORK"
+  if [ $rc -eq 0 ]; then echo "$T: PASS"; else echo "$T: FAIL (exit $rc)" >&2; fi
+  exit $rc
+}
+trap finish EXIT
+conf() { # N [extra [dns] line]
+  printf '[host]\nfqdn = kms%s.%s\nport = %s\n[dns]\nserver = %s\nauth = gss-tsig\n' "$1" "$AD_ZONE" "${PORT_KMS:-1688}" "$AD_DC_IP"
+  printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${2:-}"
+  printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
+}
+run() {
+  set +e
+  OUT=$("$PUB" "$@" 2>&1)
+  RC=$?
+  set -e
+}
+expect() { # RC PATTERN WHAT
+  [ "$RC" -eq "$1" ] || fail "$3: exit $RC, expected $1: $OUT"
+  grep -Eq -- "$2" <<<"$OUT" || fail "$3: output lacks /$2/: $OUT"
+  ok "$3: exit $1, $(grep -Eo -- "$2" <<<"$OUT" | head -n1)"
+}
+admin_clean
+[ -z "$(served)" ] || fail "could not clean $OWNER up first"
+conf 1 >"$WORK/kms1.conf"
+conf 2 >"$WORK/kms2.conf"
+
+check "kms1 publishes with GSS-TSIG; the DC's answer verifies under the AD variant, which is named"
+run -c "$WORK/kms1.conf" --format json
+expect 0 '"proof": "tsig-variant"' "publish"
+grep -q "signed its answer the Active Directory way" <<<"$OUT" || fail "variant not named: $OUT"
+[ "$(served)" = "0 100 1688 kms1.$AD_ZONE." ] || fail "served: $(served)"
+
+check "a second run is a no-op"
+run -c "$WORK/kms1.conf" --format json
+expect 0 '"updates_sent": 0' "second run"
+
+check "kms2 is denied (the creator owns the name) and told it is the record's ACL"
+run -c "$WORK/kms2.conf"
+expect 1 "answered SERVFAIL.*probably the record's ACL.*Full Control on _vlmcs._tcp" "second host"
+[ "$(served)" = "0 100 1688 kms1.$AD_ZONE." ] || fail "served: $(served)"
+
+check "gss-algorithm = gss.microsoft.com"
+PORT_KMS=1690 conf 1 "gss-algorithm = gss.microsoft.com" >"$WORK/ms.conf"
+run -c "$WORK/ms.conf" --format json
+expect 0 '"action": "replaced"' "gss.microsoft.com"
+[ "$(served)" = "0 100 1690 kms1.$AD_ZONE." ] || fail "served: $(served)"
+
+check "withdraw"
+run -c "$WORK/kms1.conf" --withdraw
+expect 0 "1 removed" "withdraw"
+[ -z "$(served)" ] || fail "still served: $(served)"
