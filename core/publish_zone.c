@@ -107,6 +107,52 @@ static void keep_prefetch(struct kmsdns__pub *p, struct kmsdns__query *q)
     q->pkt = NULL;
 }
 
+/* The zone of item i from its prefetched answers, when the server said it:
+ * the SOA of a negative answer, or the NS RRset of a positive one (named adds
+ * it; Knot does not, and then the SOA walk runs). */
+static bool infer_zone(struct kmsdns__pub *p, size_t i, char mname[KMSDNS_NAME_BUF])
+{
+    struct kmsdns_pub_item *it = &p->r->items[i];
+    char owner[KMSDNS_NAME_BUF];
+    for (size_t k = 0; k < p->nprefetch[i]; k++) {
+        const ldns_pkt *pkt = p->prefetch[i][k].pkt;
+        if (p->prefetch[i][k].rc != KMSDNS_OK || !ldns_pkt_aa(pkt) ||
+            ldns_pkt_get_rcode(pkt) > LDNS_RCODE_NXDOMAIN ||
+            ldns_pkt_get_rcode(pkt) == LDNS_RCODE_SERVFAIL ||
+            ldns_pkt_get_rcode(pkt) == LDNS_RCODE_FORMERR)
+            continue;
+        const ldns_rr_list *l = ldns_pkt_authority(pkt);
+        for (size_t r = 0; r < ldns_rr_list_rr_count(l); r++) {
+            const ldns_rr *rr = ldns_rr_list_rr(l, r);
+            ldns_rr_type t = ldns_rr_get_type(rr);
+            if ((t != LDNS_RR_TYPE_SOA && t != LDNS_RR_TYPE_NS) || ldns_rr_rd_count(rr) < 1 ||
+                kmsdns_msg_rdf_name(ldns_rr_owner(rr), owner) != KMSDNS_OK ||
+                !kmsdns_name_is_within(it->owner, owner))
+                continue;
+            snprintf(it->zone, sizeof it->zone, "%s", owner);
+            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), mname); /* MNAME, or a name server */
+            return true;
+        }
+    }
+    return false;
+}
+
+/* TSIG or none with [dns] server: ask only the reads first; most answers name
+ * their zone, and only the others need the SOA walk. GSS-TSIG needs the
+ * SOA's MNAME for the server principal, so it always walks. */
+static int reads_first(struct kmsdns__pub *p, struct kmsdns__query *q, bool *pending,
+                       char (*mname)[KMSDNS_NAME_BUF])
+{
+    size_t nq = add_prefetch(p, q);
+    int rc = kmsdns__run_queries(p, q, nq);
+    for (size_t k = 0; rc == KMSDNS_OK && k < nq; k++)
+        keep_prefetch(p, &q[k]);
+    kmsdns__free_queries(q, nq);
+    for (size_t i = 0; rc == KMSDNS_OK && i < p->r->nitems; i++)
+        pending[i] = !infer_zone(p, i, mname[i]);
+    return rc;
+}
+
 /* Finds each item's zone and primary name (the SOA MNAME). */
 static int walk_soa(struct kmsdns__pub *p, char (*mname)[KMSDNS_NAME_BUF])
 {
@@ -119,7 +165,10 @@ static int walk_soa(struct kmsdns__pub *p, char (*mname)[KMSDNS_NAME_BUF])
         strcpy(cur[i], p->r->items[i].owner);
         pending[i] = true;
     }
-    for (bool first = true; rc == KMSDNS_OK; first = false) {
+    bool early = rc == KMSDNS_OK && p->ask_is_server && !p->gss && p->prefetch != NULL;
+    if (early)
+        rc = reads_first(p, q, pending, mname);
+    for (bool first = !early; rc == KMSDNS_OK; first = false) {
         size_t nq = 0;
         for (size_t i = 0; i < n; i++) {
             if (!pending[i] || !kmsdns__alive(p, i))
