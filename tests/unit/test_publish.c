@@ -59,6 +59,7 @@ static void answer_query(const ldns_pkt *q, ldns_pkt *a)
     ldns_rr_type t = ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q), 0));
     const char *soa = "corp.test. 3600 IN SOA ns1.corp.test. h.corp.test. 7 1 1 1 60";
     if (t == LDNS_RR_TYPE_SOA) {
+        fx.soa_queries++;
         bool deep = !qname_is(q, "a.corp.test.") && !qname_is(q, "corp.test.");
         if (!fx.no_zone && !(fx.strip_soa_below_apex && deep))
             add_rr(a, qname_is(q, "corp.test.") ? LDNS_SECTION_ANSWER : LDNS_SECTION_AUTHORITY,
@@ -238,6 +239,19 @@ static void test_all_servers_dead(void **state)
     kmsdns_pub_report_free(r);
 }
 
+static void test_server_set_zone_from_the_read(void **state)
+{
+    (void)state;
+    static const char conf[] = "[host]\nfqdn = kms1.corp.test\n[dns]\nserver = 192.0.2.2\n"
+                               "auth = none\n[publish]\ndomain = a.corp.test\ndomain = corp.test\n";
+    struct kmsdns_pub_report *r = run(conf, KMSDNS_OK);
+    assert_int_equal(r->exit_code, 0);
+    assert_int_equal(fx.soa_queries, 0); /* the NXDOMAIN answers named the zone */
+    assert_string_equal(r->items[0].zone, "corp.test");
+    assert_int_equal(fx.updates, 1);
+    kmsdns_pub_report_free(r);
+}
+
 static void test_refusals_before_sending(void **state)
 {
     (void)state;
@@ -264,6 +278,7 @@ int main(void)
         cmocka_unit_test_setup(test_not_authoritative, reset),
         cmocka_unit_test_setup(test_no_zone, reset),
         cmocka_unit_test_setup(test_all_servers_dead, reset),
+        cmocka_unit_test_setup(test_server_set_zone_from_the_read, reset),
         cmocka_unit_test_setup(test_refusals_before_sending, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
