@@ -23,6 +23,7 @@ static struct {
     ldns_pkt_rcode update_rcode;
     bool no_zone;     /* nothing has an SOA */
     unsigned updates; /* UPDATEs received */
+    unsigned soa_queries;
     char update_servers[8][KMSDNS_ADDR_TEXT_MAX];
 } fx;
 
