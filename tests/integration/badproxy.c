@@ -12,6 +12,7 @@
  *           to the server, which then answers BADKEY)
  *         | echo-mac (the answer's TSIG MAC is replaced by the request's own,
  *           as Windows DNS does for SRV updates: the answer proves nothing)
+ *         | no-gss-tsig (a TKEY over TCP asking for "gss-tsig" gets FORMERR)
  * TCP is relayed untouched (one message per connection), for TKEY.
  * Handles one message at a time; runs until killed. With BADPROXY_DUMP=DIR
  * set, every answer is also written to DIR (seeds for the fuzz corpus).
@@ -57,19 +58,38 @@ static int read_full(int fd, unsigned char *b, size_t n)
     return 0;
 }
 
-/* Relays one length-prefixed message and its answer between a client and the server. */
-static void relay_tcp(int lfd, unsigned short server)
+/* True when the message holds the uncompressed name "gss-tsig." (a TKEY asking for it). */
+static int asks_gss_tsig(const unsigned char *m, size_t n)
+{
+    static const unsigned char alg[] = "\x08gss-tsig";
+    for (size_t i = 12; i + sizeof alg <= n; i++)
+        if (memcmp(m + i, alg, sizeof alg) == 0) /* sizeof includes the root label */
+            return 1;
+    return 0;
+}
+
+/* Relays one length-prefixed message and its answer between a client and the
+ * server; with `no_gss_tsig`, a TKEY for "gss-tsig" gets FORMERR instead, as
+ * from a server that knows only "gss.microsoft.com". */
+static void relay_tcp(int lfd, unsigned short server, int no_gss_tsig)
 {
     static unsigned char m[MAX + 2];
     int c = accept(lfd, NULL, NULL), s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(server)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (c >= 0 && s >= 0 && read_full(c, m, 2) == 0 &&
-        read_full(c, m + 2, (size_t)(m[0] << 8 | m[1])) == 0 &&
-        connect(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-        send(s, m, 2 + (size_t)(m[0] << 8 | m[1]), 0) > 0 && read_full(s, m, 2) == 0 &&
-        read_full(s, m + 2, (size_t)(m[0] << 8 | m[1])) == 0)
+    int ok = c >= 0 && s >= 0 && read_full(c, m, 2) == 0 &&
+             read_full(c, m + 2, (size_t)(m[0] << 8 | m[1])) == 0;
+    size_t n = (size_t)(m[0] << 8 | m[1]);
+    if (ok && no_gss_tsig && n >= 12 && asks_gss_tsig(m + 2, n)) {
+        m[0] = 0, m[1] = 12;                       /* a bare header: */
+        m[4] |= 0x80;                              /* QR */
+        m[5] = (unsigned char)((m[5] & 0xF0) | 1); /* FORMERR */
+        memset(m + 6, 0, 8);
+        send(c, m, 14, MSG_NOSIGNAL);
+    } else if (ok && connect(s, (struct sockaddr *)&a, sizeof a) == 0 && send(s, m, 2 + n, 0) > 0 &&
+               read_full(s, m, 2) == 0 && read_full(s, m + 2, (size_t)(m[0] << 8 | m[1])) == 0) {
         send(c, m, 2 + (size_t)(m[0] << 8 | m[1]), MSG_NOSIGNAL);
+    }
     if (c >= 0)
         close(c);
     if (s >= 0)
@@ -182,7 +202,7 @@ int main(int argc, char **argv)
         if (poll(p, 2, -1) < 1)
             continue;
         if (p[1].revents & POLLIN)
-            relay_tcp(tfd, server);
+            relay_tcp(tfd, server, strcmp(mode, "no-gss-tsig") == 0);
         if (!(p[0].revents & POLLIN))
             continue;
         struct sockaddr_in from;

@@ -157,6 +157,21 @@ expect 0 '"proof": "tsig-verified"' "gss.microsoft.com"
 run -c "$WORK/kms1.conf" --withdraw
 expect 0 "3 removed" "withdraw"
 
+check "gss-algorithm = auto falls back to gss.microsoft.com when gss-tsig is refused (FORMERR)"
+kill "$proxy_pid" 2>/dev/null || true
+wait "$proxy_pid" 2>/dev/null || true
+"$PROXY" "$pport" "$PORT" no-gss-tsig &
+proxy_pid=$!
+at_exit "kill $proxy_pid 2>/dev/null || true"
+for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+sed 's/^port = 1777/port = 1780/' "$WORK/proxy.conf" >"$WORK/auto.conf"
+run -c "$WORK/auto.conf" --format json
+expect 0 '"tkey_exchanges": 2' "auto fallback"
+[ "$(q "$PORT" "$CORP" SRV | grep -c 1780)" = 1 ] || fail "corp: $(q "$PORT" "$CORP" SRV)"
+sed 's/^auth = gss-tsig/auth = gss-tsig\ngss-algorithm = gss-tsig/' "$WORK/auto.conf" >"$WORK/fixed.conf"
+run -c "$WORK/fixed.conf" --withdraw
+expect 1 "answered FORMERR to the TKEY query" "no fallback when gss-tsig is set"
+
 check "an answer that echoes our own MAC (Windows DNS on SRV updates) is proven by reading back"
 kill "$proxy_pid" 2>/dev/null || true
 wait "$proxy_pid" 2>/dev/null || true
