@@ -44,17 +44,7 @@ conf() { # N [extra [dns] line]
   printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${2:-}"
   printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
 }
-run() {
-  set +e
-  OUT=$("$PUB" "$@" 2>&1)
-  RC=$?
-  set -e
-}
-expect() { # RC PATTERN WHAT
-  [ "$RC" -eq "$1" ] || fail "$3: exit $RC, expected $1: $OUT"
-  grep -Eq -- "$2" <<<"$OUT" || fail "$3: output lacks /$2/: $OUT"
-  ok "$3: exit $1, $(grep -Eo -- "$2" <<<"$OUT" | head -n1)"
-}
+. "$(dirname "$0")/runpub.sh"
 admin_clean
 [ -z "$(served)" ] || fail "could not clean $OWNER up first"
 conf 1 >"$WORK/kms1.conf"

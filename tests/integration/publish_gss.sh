@@ -26,17 +26,7 @@ conf() { # HOST(kms1|kms2) [extra [dns] lines...]
   printf '[publish]\ndomain = corp.example.test,0,100\ndomain = hq.corp.example.test,10,50\n'
   printf 'domain = branch.example.test,5,0\n'
 }
-run() {
-  set +e
-  OUT=$("$PUB" "$@" 2>&1)
-  RC=$?
-  set -e
-}
-expect() { # RC PATTERN WHAT
-  [ "$RC" -eq "$1" ] || fail "$3: exit $RC, expected $1: $OUT"
-  grep -Eq -- "$2" <<<"$OUT" || fail "$3: output lacks /$2/: $OUT"
-  ok "$3: exit $1, $(grep -Eo -- "$2" <<<"$OUT" | head -n1)"
-}
+. "$(dirname "$0")/runpub.sh"
 j() { jq -r "$1" <<<"$OUT"; }
 cleanup_records() {
   nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true

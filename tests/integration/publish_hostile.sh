@@ -46,19 +46,7 @@ conf() {
   printf '[host]\nfqdn = kms1.example.test\nport = %s\n[dns]\nserver = 127.0.0.1:%s\n' "${2:-1688}" "$1"
   printf 'auth = tsig\ntsig-key = %s\ntimeout = 1\nretries = 0\n[publish]\ndomain = sales.example.test\n' "$LAB_TSIG_KEY"
 }
-run() { # CONF ARGS...
-  local c=$1
-  shift
-  set +e
-  OUT=$("$PUB" -c "$c" "$@" 2>&1)
-  RC=$?
-  set -e
-}
-expect() { # RC PATTERN WHAT
-  [ "$RC" -eq "$1" ] || fail "$3: exit $RC, expected $1: $OUT"
-  grep -Eq -- "$2" <<<"$OUT" || fail "$3: output lacks /$2/: $OUT"
-  ok "$3: exit $1, $(grep -Eo -- "$2" <<<"$OUT" | head -n1)"
-}
+. "$(dirname "$0")/runpub.sh"
 
 # Each case publishes another port: the server applies every update the
 # proxy lies about, so the next case must still have something to change.
@@ -67,33 +55,33 @@ for p in 1688 1690 1691 1692 1693 1694; do conf "$PPORT" $p >"$WORK/proxy$p.conf
 check "an answer stripped of its TSIG is not taken as success"
 cleanup_records
 start_proxy strip-tsig
-run "$WORK/proxy1688.conf"
+run -c "$WORK/proxy1688.conf"
 expect 1 "answered NOERROR without a TSIG signature: nothing proves the answer came from the server" "unsigned answer"
 grep -q "may have been applied" <<<"$OUT" || fail "no hint that it may be applied: $OUT"
 
 check "an answer whose MAC was altered is refused"
 start_proxy bad-mac
-run "$WORK/proxy1690.conf"
+run -c "$WORK/proxy1690.conf"
 expect 1 "TSIG signature does not verify with key 'kmsdns-tsig'" "bad MAC"
 
 check "with plain TSIG, an answer echoing our own MAC is refused (only GSS servers get the AD leeway)"
 start_proxy echo-mac
-run "$WORK/proxy1691.conf"
+run -c "$WORK/proxy1691.conf"
 expect 1 "TSIG signature does not verify" "echoed MAC under TSIG"
 
 check "garbage instead of an answer"
 start_proxy garbage
-run "$WORK/proxy1692.conf" --format json
+run -c "$WORK/proxy1692.conf" --format json
 expect 1 "malformed answer to the update" "garbage"
 
 check "a server that never answers the update is unreachable, exit 3"
 start_proxy drop
-run "$WORK/proxy1693.conf"
+run -c "$WORK/proxy1693.conf"
 expect 3 "no answer from 127.0.0.1:$PPORT to the update of zone sales.example.test" "silence"
 
 check "a spoofed answer with another ID is ignored; the real one counts"
 start_proxy spoof-first
-run "$WORK/proxy1694.conf"
+run -c "$WORK/proxy1694.conf"
 expect 0 "replaced" "spoofed answer first"
 [ "$(q "$LAB_NAMED_PORT" "$OWNER" SRV)" = "0 0 1694 kms1.example.test." ] || fail "record: $(q "$LAB_NAMED_PORT" "$OWNER" SRV)"
 stop_proxy
