@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* kmsdns-verify: audit KMS SRV records across DNS servers. Not built yet: see the open issues. */
+/* kmsdns-verify: audit the KMS SRV records across every DNS server that serves them. */
+#include "verify.h"
+
 #include "kmsdns/cli.h"
 
 int main(int argc, char **argv)
 {
-    return kmsdns_cli_not_yet(argc, argv, "kmsdns-verify",
-                              "audit KMS SRV records across DNS servers", 3);
+    static struct verify_params params;
+    int rc = verify_params_parse(argc, argv, &params);
+    if (rc < 0)
+        rc = verify_exec(&params);
+    return kmsdns_cli_finish(VERIFY_PROG, rc, 3);
 }

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit engine: c-ares, one channel per server asked (c-ares 1.18 hides
+ * the AA flag and TTLs, so every query goes out raw with ares_send and every
+ * answer is parsed with ldns). Domains stream through a window: each finds
+ * its servers (or takes the --server list), asks each for the SRV RRset and
+ * the zone's SOA, then for the targets' A/AAAA, and is judged and emitted,
+ * in input order, as soon as the window's head is complete. Per-server bounds
+ * on queries in flight and an optional global rate keep servers comfortable.
+ */
+#include "kmsdns/audit.h"
+#include "kmsdns/error.h"
+
+#include <ares.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SERVERS 16
+#define MAX_TARGETS 16
+#define MAX_NS 8
+
+enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR };
+
+struct chan;
+struct slot;
+
+struct query {
+    struct query *next; /* in its channel's wait list */
+    struct chan *ch;
+    struct slot *slot;
+    enum kind kind;
+    unsigned server, target; /* indices in the slot */
+    uint16_t type;
+    uint8_t *wire;
+    size_t len;
+};
+
+struct chan {
+    struct kmsdns_addr addr;
+    ares_channel ares;
+    unsigned inflight;
+    struct query *head, *tail;
+};
+
+struct slot {
+    bool used, done;
+    unsigned long seq;
+    char domain[KMSDNS_NAME_BUF];
+    char owner[KMSDNS_NAME_BUF];
+    char cur[KMSDNS_NAME_BUF]; /* the SOA walk's current name */
+    const struct kmsdns_expectation *exp;
+    unsigned pending;
+    struct kmsdns_server_obs obs[MAX_SERVERS];
+    struct chan *chans[MAX_SERVERS];
+    size_t nobs;
+    char ns[MAX_NS][KMSDNS_NAME_BUF];
+    size_t nns;
+    char zone[KMSDNS_NAME_BUF];
+    struct kmsdns_problem trouble; /* the domain's own problem, when code is set */
+};
+
+struct engine {
+    const struct kmsdns_audit_opts *o;
+    struct chan **chans;
+    size_t nchans;
+    struct chan *resolver;
+    struct slot *win;
+    size_t nwin;
+    unsigned long next_seq, emit_seq;
+    struct kmsdns_audit_stats *stats;
+    double tokens;
+    struct timespec last;
+    int rc;
+};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- channels ------------------------------------------------------------- */
+
+static struct chan *chan_get(struct engine *e, const struct kmsdns_addr *a)
+{
+    for (size_t i = 0; i < e->nchans; i++)
+        if (e->chans[i]->addr.len == a->len && memcmp(&e->chans[i]->addr.ss, &a->ss, a->len) == 0)
+            return e->chans[i];
+    struct chan *c = calloc(1, sizeof *c);
+    struct chan **v = realloc(e->chans, (e->nchans + 1) * sizeof *v);
+    if (c == NULL || v == NULL) {
+        free(c);
+        return NULL;
+    }
+    e->chans = v;
+    c->addr = *a;
+    struct ares_options opt = {.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN,
+                               .timeout = (int)e->o->timeout_ms,
+                               .tries = (int)e->o->tries};
+    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    struct ares_addr_port_node node = {.family = kmsdns_addr_family(a)};
+    if (node.family == AF_INET)
+        node.addr.addr4 = ((struct sockaddr_in *)&a->ss)->sin_addr;
+    else
+        memcpy(&node.addr.addr6, &((struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
+    node.udp_port = node.tcp_port = kmsdns_addr_port(a);
+    if (ares_init_options(&c->ares, &opt, mask) != ARES_SUCCESS) {
+        free(c);
+        return NULL;
+    }
+    if (ares_set_servers_ports(c->ares, &node) != ARES_SUCCESS) {
+        ares_destroy(c->ares);
+        free(c);
+        return NULL;
+    }
+    e->chans[e->nchans++] = c;
+    return c;
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+
+/* Sends what the channel's bound and the rate cap allow. */
+static void pump(struct engine *e, struct chan *c)
+{
+    unsigned bound = e->o->max_inflight ? e->o->max_inflight : 32;
+    while (c->head != NULL && c->inflight < bound) {
+        if (e->o->qps > 0 && e->tokens < 1.0)
+            return;
+        struct query *q = c->head;
+        c->head = q->next;
+        if (c->head == NULL)
+            c->tail = NULL;
+        c->inflight++;
+        e->stats->queries++;
+        e->tokens -= e->o->qps > 0 ? 1.0 : 0.0;
+        ares_send(c->ares, q->wire, (int)q->len, on_answer, q);
+    }
+}
+
+static struct engine *the_engine; /* the callbacks' way back (one run at a time) */
+
+static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, const char *name,
+               uint16_t type, bool rd, unsigned server, unsigned target)
+{
+    struct query *q = calloc(1, sizeof *q);
+    if (q == NULL || kmsdns_msg_query(name, type, rd, &q->wire, &q->len) != KMSDNS_OK) {
+        free(q);
+        return KMSDNS_NOMEM;
+    }
+    *q = (struct query){.ch = c,
+                        .slot = s,
+                        .kind = k,
+                        .server = server,
+                        .target = target,
+                        .type = type,
+                        .wire = q->wire,
+                        .len = q->len};
+    if (c->tail != NULL)
+        c->tail->next = q;
+    else
+        c->head = q;
+    c->tail = q;
+    s->pending++;
+    pump(e, c);
+    return KMSDNS_OK;
+}
+
+/* ---- per domain ------------------------------------------------------------ */
+
+static void trouble(struct slot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The domain's own problem: no server could be found to ask (UNKNOWN). */
+static void trouble(struct slot *s, const char *fmt, ...)
+{
+    if (s->trouble.code != NULL)
+        return;
+    s->trouble.code = "server-unreachable";
+    s->trouble.severity = KMSDNS_SEV_UNKNOWN;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->trouble.message, sizeof s->trouble.message, fmt, ap);
+    va_end(ap);
+}
+
+static void add_server(struct engine *e, struct slot *s, const struct kmsdns_addr *a)
+{
+    for (size_t i = 0; i < s->nobs; i++)
+        if (s->obs[i].addr.len == a->len && memcmp(&s->obs[i].addr.ss, &a->ss, a->len) == 0)
+            return;
+    if (s->nobs == MAX_SERVERS)
+        return;
+    struct chan *c = chan_get(e, a);
+    if (c == NULL) {
+        e->rc = KMSDNS_NOMEM;
+        return;
+    }
+    memset(&s->obs[s->nobs], 0, sizeof s->obs[0]);
+    s->obs[s->nobs].addr = *a;
+    s->chans[s->nobs++] = c;
+}
+
+/* All servers known: ask each for the SRV RRset and the zone's SOA. */
+static void ask_servers(struct engine *e, struct slot *s)
+{
+    if (s->nobs == 0)
+        trouble(s, "no server found for %s", s->owner);
+    for (unsigned i = 0; i < s->nobs && e->rc == KMSDNS_OK; i++) {
+        e->rc = ask(e, s, s->chans[i], Q_SRV, s->owner, LDNS_RR_TYPE_SRV, false, i, 0);
+        if (e->rc == KMSDNS_OK)
+            e->rc = ask(e, s, s->chans[i], Q_SOA, s->owner, LDNS_RR_TYPE_SOA, false, i, 0);
+    }
+}
+
+static void start_slot(struct engine *e, struct slot *s)
+{
+    for (size_t i = 0; i < e->o->nservers; i++)
+        add_server(e, s, &e->o->servers[i]);
+    if (e->o->nservers > 0 && !e->o->ns) {
+        ask_servers(e, s);
+        return;
+    }
+    snprintf(s->cur, sizeof s->cur, "%s", s->owner);
+    e->rc = ask(e, s, e->resolver, Q_ZSOA, s->cur, LDNS_RR_TYPE_SOA, true, 0, 0);
+}
+
+/* The first SOA in the answer or authority section, with its owner. */
+static const ldns_rr *soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF])
+{
+    const ldns_rr_list *ls[2] = {ldns_pkt_answer(p), ldns_pkt_authority(p)};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < ldns_rr_list_rr_count(ls[k]); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(ls[k], i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
+                kmsdns_msg_rdf_name(ldns_rr_owner(rr), owner) == KMSDNS_OK)
+                return rr;
+        }
+    return NULL;
+}
+
+static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, int st)
+{
+    char owner[KMSDNS_NAME_BUF], parent[KMSDNS_NAME_BUF];
+    if (p == NULL) {
+        trouble(s, "could not find the servers of %s: the resolver did not answer (%s)", s->owner,
+                ares_strerror(st));
+        return;
+    }
+    if (soa_in(p, owner) != NULL && kmsdns_name_is_within(s->cur, owner)) {
+        snprintf(s->zone, sizeof s->zone, "%s", owner);
+        e->rc = ask(e, s, e->resolver, Q_NS, s->zone, LDNS_RR_TYPE_NS, true, 0, 0);
+    } else if (kmsdns_name_parent(s->cur, parent) == KMSDNS_OK) {
+        snprintf(s->cur, sizeof s->cur, "%s", parent);
+        e->rc = ask(e, s, e->resolver, Q_ZSOA, s->cur, LDNS_RR_TYPE_SOA, true, 0, 0);
+    } else {
+        trouble(s, "could not find the servers of %s: no zone found (no SOA in any answer)",
+                s->owner);
+    }
+}
+
+static void got_ns(struct engine *e, struct slot *s, const ldns_pkt *p)
+{
+    const ldns_rr_list *l = p != NULL ? ldns_pkt_answer(p) : NULL;
+    for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && s->nns < MAX_NS; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(l, i);
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), s->ns[s->nns]) == KMSDNS_OK)
+            s->nns++;
+    }
+    for (unsigned i = 0; i < s->nns && e->rc == KMSDNS_OK; i++) {
+        e->rc = ask(e, s, e->resolver, Q_NSADDR, s->ns[i], LDNS_RR_TYPE_A, true, 0, i);
+        if (e->rc == KMSDNS_OK)
+            e->rc = ask(e, s, e->resolver, Q_NSADDR, s->ns[i], LDNS_RR_TYPE_AAAA, true, 0, i);
+    }
+    if (s->nns == 0)
+        trouble(s, "could not find the servers of %s: zone %s has no NS records", s->owner,
+                s->zone);
+}
+
+static void got_ns_addr(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p)
+{
+    struct kmsdns_rrdata *v = NULL;
+    size_t n = 0;
+    if (p != NULL)
+        kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->ns[q->target], q->type, &v, &n);
+    for (size_t i = 0; i < n; i++) {
+        struct kmsdns_addr a;
+        if (kmsdns_addr_parse(v[i].value, 53, 0, &a, NULL) == KMSDNS_OK)
+            add_server(e, s, &a);
+    }
+    free(v);
+}
+
+static void got_srv(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p,
+                    int st)
+{
+    struct kmsdns_server_obs *o = &s->obs[q->server];
+    if (p == NULL) {
+        snprintf(o->why, sizeof o->why, "%s", ares_strerror(st));
+        return;
+    }
+    o->answered = true;
+    o->rcode = ldns_pkt_get_rcode(p);
+    o->aa = ldns_pkt_aa(p);
+    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->owner, LDNS_RR_TYPE_SRV, &o->srv, &o->nsrv);
+    if (!(o->aa && (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
+        return;
+    o->targets = calloc(MAX_TARGETS, sizeof *o->targets);
+    for (size_t k = 0; o->targets != NULL && k < o->nsrv && o->ntargets < MAX_TARGETS; k++) {
+        const char *t = o->srv[k].value;
+        bool seen = strcmp(t, ".") == 0;
+        for (size_t j = 0; j < o->ntargets; j++)
+            seen |= strcmp(o->targets[j].name, t) == 0;
+        if (seen)
+            continue;
+        unsigned ti = (unsigned)o->ntargets++;
+        snprintf(o->targets[ti].name, sizeof o->targets[ti].name, "%s", t);
+        o->targets[ti].asked = o->targets[ti].answered = true;
+        e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, false, q->server, ti);
+        if (e->rc == KMSDNS_OK)
+            e->rc =
+                ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_AAAA, false, q->server, ti);
+    }
+}
+
+static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
+{
+    char owner[KMSDNS_NAME_BUF];
+    const ldns_rr *soa = p != NULL && ldns_pkt_aa(p) ? soa_in(p, owner) : NULL;
+    if (soa == NULL)
+        return;
+    s->obs[q->server].has_serial = true;
+    s->obs[q->server].serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+}
+
+/* A and AAAA of a target: a CNAME marks an alias; no authority means not asked. */
+static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
+{
+    struct kmsdns_target_obs *t = &s->obs[q->server].targets[q->target];
+    if (p == NULL) {
+        t->answered = false;
+        return;
+    }
+    if (!ldns_pkt_aa(p) || ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+        t->asked = false;
+        return;
+    }
+    struct kmsdns_rrdata *v = NULL;
+    size_t n = 0;
+    const ldns_rr_list *l = ldns_pkt_answer(p);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+        t->cname |= ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_CNAME;
+    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, t->name, q->type, &v, &n);
+    for (size_t i = 0; i < n && t->naddrs < 16; i++)
+        t->addrs[t->naddrs++] = v[i];
+    free(v);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    struct query *q = arg;
+    struct engine *e = the_engine;
+    struct slot *s = q->slot;
+    ldns_pkt *p = NULL;
+    q->ch->inflight--;
+    if (status == ARES_SUCCESS && kmsdns_msg_parse(abuf, (size_t)alen, &p) != KMSDNS_OK)
+        status = ARES_EBADRESP;
+    if (status != ARES_SUCCESS)
+        p = NULL;
+    if (status != ARES_EDESTRUCTION) {
+        switch (q->kind) {
+        case Q_ZSOA:
+            got_zone_soa(e, s, p, status);
+            break;
+        case Q_NS:
+            got_ns(e, s, p);
+            break;
+        case Q_NSADDR:
+            got_ns_addr(e, s, q, p);
+            break;
+        case Q_SRV:
+            got_srv(e, s, q, p, status);
+            break;
+        case Q_SOA:
+            got_soa(s, q, p);
+            break;
+        case Q_ADDR:
+            got_addr(s, q, p);
+            break;
+        }
+    }
+    ldns_pkt_free(p);
+    /* the discovery's last answer starts the audit proper */
+    bool discovering = q->kind == Q_NSADDR || q->kind == Q_NS || q->kind == Q_ZSOA;
+    if (--s->pending == 0 && discovering && s->trouble.code == NULL && status != ARES_EDESTRUCTION)
+        ask_servers(e, s);
+    if (s->pending == 0)
+        s->done = true;
+    free(q->wire);
+    struct chan *c = q->ch;
+    free(q);
+    if (status != ARES_EDESTRUCTION)
+        pump(e, c);
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn emit, void *ctx)
+{
+    struct kmsdns_domain_result r = {0};
+    int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
+    if (rc == KMSDNS_OK && s->trouble.code != NULL) {
+        r.problems = malloc(sizeof *r.problems);
+        if (r.problems != NULL) {
+            r.problems[0] = s->trouble;
+            r.nproblems = 1;
+            r.status = r.status > s->trouble.severity ? r.status : s->trouble.severity;
+        }
+    }
+    if (rc == KMSDNS_OK)
+        rc = emit(ctx, &r);
+    kmsdns_domain_result_deinit(&r);
+    for (size_t i = 0; i < s->nobs; i++)
+        kmsdns_server_obs_deinit(&s->obs[i]);
+    memset(s, 0, sizeof *s);
+    (void)e;
+    return rc;
+}
+
+static void refill_tokens(struct engine *e)
+{
+    if (e->o->qps == 0)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double dt = (double)(t.tv_sec - e->last.tv_sec) + (double)(t.tv_nsec - e->last.tv_nsec) / 1e9;
+    e->last = t;
+    e->tokens += dt * e->o->qps;
+    if (e->tokens > e->o->qps / 10.0 + 1)
+        e->tokens = e->o->qps / 10.0 + 1;
+}
+
+/* Waits for socket activity or a timeout, and lets c-ares process it. */
+static int wait_and_process(struct engine *e)
+{
+    struct pollfd pfd[1024];
+    struct chan *owner[1024];
+    size_t n = 0;
+    int timeout = 100;
+    for (size_t i = 0; i < e->nchans; i++) {
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        int bits = ares_getsock(e->chans[i]->ares, socks, ARES_GETSOCK_MAXNUM);
+        for (int k = 0; k < ARES_GETSOCK_MAXNUM && n < 1024; k++) {
+            short ev = (short)((ARES_GETSOCK_READABLE(bits, k) ? POLLIN : 0) |
+                               (ARES_GETSOCK_WRITABLE(bits, k) ? POLLOUT : 0));
+            if (ev == 0)
+                continue;
+            pfd[n] = (struct pollfd){socks[k], ev, 0};
+            owner[n++] = e->chans[i];
+        }
+        struct timeval tv, max = {0, 100000}, *t = ares_timeout(e->chans[i]->ares, &max, &tv);
+        int ms = (int)(t->tv_sec * 1000 + t->tv_usec / 1000);
+        timeout = ms < timeout ? ms : timeout;
+    }
+    if (e->o->qps > 0)
+        timeout = timeout > 10 ? 10 : timeout;
+    if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+        return KMSDNS_SYSTEM;
+    for (size_t k = 0; k < n; k++)
+        if (pfd[k].revents != 0)
+            ares_process_fd(owner[k]->ares,
+                            pfd[k].revents & (POLLIN | POLLERR | POLLHUP) ? pfd[k].fd
+                                                                          : ARES_SOCKET_BAD,
+                            pfd[k].revents & POLLOUT ? pfd[k].fd : ARES_SOCKET_BAD);
+    for (size_t i = 0; i < e->nchans; i++) /* timeouts */
+        ares_process_fd(e->chans[i]->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    refill_tokens(e);
+    for (size_t i = 0; i < e->nchans; i++)
+        pump(e, e->chans[i]);
+    return KMSDNS_OK;
+}
+
+static int resolver_addr(const struct kmsdns_audit_opts *o, struct kmsdns_addr *a,
+                         struct kmsdns_diag *diag)
+{
+    if (o->have_resolver) {
+        *a = o->resolver;
+        return KMSDNS_OK;
+    }
+    ldns_resolver *res = NULL;
+    if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK || res == NULL ||
+        ldns_resolver_nameserver_count(res) == 0) {
+        ldns_resolver_deep_free(res);
+        return kmsdns_diag_set(diag, KMSDNS_NOTFOUND, NULL, 0,
+                               "no --resolver, no [dns] resolver and no nameserver in "
+                               "/etc/resolv.conf: cannot find the zones' servers");
+    }
+    char *text = ldns_rdf2str(ldns_resolver_nameservers(res)[0]);
+    int rc = text != NULL ? kmsdns_addr_parse(text, 53, 0, a, NULL) : KMSDNS_NOMEM;
+    free(text);
+    ldns_resolver_deep_free(res);
+    return rc == KMSDNS_OK
+               ? rc
+               : kmsdns_diag_set(diag, rc, "/etc/resolv.conf", 0, "unusable nameserver");
+}
+
+static void teardown(struct engine *e)
+{
+    for (size_t i = 0; i < e->nchans; i++) {
+        ares_destroy(e->chans[i]->ares); /* cancels: callbacks free their queries */
+        for (struct query *q = e->chans[i]->head, *n; q != NULL; q = n) {
+            n = q->next;
+            free(q->wire);
+            free(q);
+        }
+        free(e->chans[i]);
+    }
+    for (size_t i = 0; e->win != NULL && i < e->nwin; i++)
+        for (size_t k = 0; k < e->win[i].nobs; k++)
+            kmsdns_server_obs_deinit(&e->win[i].obs[k]);
+    free(e->chans);
+    free(e->win);
+}
+
+int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn next, void *next_ctx,
+                     kmsdns_audit_emit_fn emit, void *emit_ctx, struct kmsdns_audit_stats *stats,
+                     struct kmsdns_diag *diag)
+{
+    struct engine e = {.o = o, .stats = stats, .rc = KMSDNS_OK};
+    memset(stats, 0, sizeof *stats);
+    double t0 = now_s();
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+        return kmsdns_diag_set(diag, KMSDNS_SYSTEM, NULL, 0, "c-ares initialisation failed");
+    the_engine = &e;
+    e.nwin = o->window ? o->window : 256;
+    e.win = calloc(e.nwin, sizeof *e.win);
+    clock_gettime(CLOCK_MONOTONIC, &e.last);
+    e.tokens = 1;
+    int rc = e.win != NULL ? KMSDNS_OK : KMSDNS_NOMEM;
+    if (rc == KMSDNS_OK && (o->nservers == 0 || o->ns)) {
+        struct kmsdns_addr ra;
+        rc = resolver_addr(o, &ra, diag);
+        if (rc == KMSDNS_OK && (e.resolver = chan_get(&e, &ra)) == NULL)
+            rc = KMSDNS_NOMEM;
+    }
+    bool more = true;
+    while (rc == KMSDNS_OK && e.rc == KMSDNS_OK) {
+        /* fill free window places, in sequence */
+        while (more && e.next_seq - e.emit_seq < e.nwin) {
+            struct slot *s = &e.win[e.next_seq % e.nwin];
+            const struct kmsdns_expectation *exp = NULL;
+            memset(s, 0, sizeof *s);
+            if (!(more = next(next_ctx, s->domain, &exp)))
+                break;
+            s->used = true;
+            s->seq = e.next_seq++;
+            s->exp = exp;
+            snprintf(s->owner, sizeof s->owner, "_vlmcs._tcp.%s", s->domain);
+            start_slot(&e, s);
+            if (s->pending == 0)
+                s->done = true;
+        }
+        /* emit the finished head of the window */
+        while (e.emit_seq < e.next_seq && e.win[e.emit_seq % e.nwin].done) {
+            rc = judge_and_emit(&e, &e.win[e.emit_seq % e.nwin], emit, emit_ctx);
+            e.emit_seq++;
+            if (rc != KMSDNS_OK)
+                break;
+        }
+        if (rc != KMSDNS_OK || (!more && e.emit_seq == e.next_seq))
+            break;
+        rc = wait_and_process(&e);
+    }
+    if (rc == KMSDNS_OK && e.rc != KMSDNS_OK)
+        rc = kmsdns_diag_set(diag, e.rc, NULL, 0, "%s", kmsdns_strerror(e.rc));
+    teardown(&e);
+    the_engine = NULL;
+    ares_library_cleanup();
+    stats->seconds = now_s() - t0;
+    return rc;
+}

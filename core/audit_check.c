@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit's judgement, pure: from what each server answered for a domain
+ * and what the host configs expect, the problems of SPEC.md — each exactly
+ * when its rule says, one code per cause. Servers that did not answer are
+ * left out of the comparisons; servers that answered without authority are
+ * reported as such and judged no further.
+ */
+#include "kmsdns/audit.h"
+#include "kmsdns/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *kmsdns_severity_name(enum kmsdns_severity s)
+{
+    static const char *const names[] = {"ok", "warning", "unknown", "critical"};
+    return (unsigned)s < 4 ? names[s] : "unknown";
+}
+
+int kmsdns_severity_exit(enum kmsdns_severity s)
+{
+    static const int codes[] = {0, 1, 3, 2};
+    return (unsigned)s < 4 ? codes[s] : 3;
+}
+
+void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o)
+{
+    free(o->srv);
+    free(o->targets);
+    o->srv = NULL;
+    o->targets = NULL;
+    o->nsrv = o->ntargets = 0;
+}
+
+void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
+{
+    for (size_t i = 0; i < r->nservers; i++)
+        free(r->servers[i].problems);
+    free(r->servers);
+    free(r->problems);
+    memset(r, 0, sizeof *r);
+}
+
+static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
+               const char *fmt, ...)
+{
+    struct kmsdns_problem *nv = realloc(*v, (*n + 1) * sizeof **v);
+    if (nv == NULL)
+        return KMSDNS_NOMEM;
+    *v = nv;
+    struct kmsdns_problem *p = &nv[(*n)++];
+    p->code = code;
+    p->severity = sev;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->message, sizeof p->message, fmt, ap);
+    va_end(ap);
+    return KMSDNS_OK;
+}
+
+#define PROBLEM(sr, ...) add(&(sr)->problems, &(sr)->nproblems, __VA_ARGS__)
+
+/* A server whose SRV answer can be judged: authoritative NOERROR/NXDOMAIN. */
+static bool judged(const struct kmsdns_server_obs *o)
+{
+    return o->answered && o->aa &&
+           (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN);
+}
+
+static const struct kmsdns_target_obs *target_of(const struct kmsdns_server_obs *o, const char *t)
+{
+    for (size_t i = 0; i < o->ntargets; i++)
+        if (strcmp(o->targets[i].name, t) == 0)
+            return &o->targets[i];
+    return NULL;
+}
+
+static bool expected_target(const struct kmsdns_expectation *e, const char *t)
+{
+    for (size_t i = 0; e != NULL && i < e->nsrv; i++)
+        if (strcmp(e->srv[i].value, t) == 0)
+            return true;
+    return false;
+}
+
+/* srv-mismatch names the fields of the first RR of that target that differ. */
+static void mismatch(struct kmsdns_server_result *sr, const char *owner,
+                     const struct kmsdns_rrdata *want, const struct kmsdns_rrdata *got)
+{
+    char f[128] = "";
+    if (got->port != want->port)
+        snprintf(f + strlen(f), sizeof f - strlen(f), "%sport %u (expected %u)", f[0] ? ", " : "",
+                 got->port, want->port);
+    if (got->priority != want->priority)
+        snprintf(f + strlen(f), sizeof f - strlen(f), "%spriority %u (expected %u)",
+                 f[0] ? ", " : "", got->priority, want->priority);
+    if (got->weight != want->weight)
+        snprintf(f + strlen(f), sizeof f - strlen(f), "%sweight %u (expected %u)", f[0] ? ", " : "",
+                 got->weight, want->weight);
+    PROBLEM(sr, "srv-mismatch", KMSDNS_SEV_CRITICAL, "%s SRV for %s has %s", owner, want->value, f);
+}
+
+static void check_expected(struct kmsdns_server_result *sr, const char *owner,
+                           const struct kmsdns_expectation *e, const struct kmsdns_server_obs *o)
+{
+    for (size_t i = 0; e != NULL && i < e->nsrv; i++) {
+        const struct kmsdns_rrdata *want = &e->srv[i], *first = NULL;
+        bool exact = false;
+        for (size_t k = 0; k < o->nsrv; k++) {
+            if (strcmp(o->srv[k].value, want->value) != 0)
+                continue;
+            first = first != NULL ? first : &o->srv[k];
+            exact |= o->srv[k].port == want->port && o->srv[k].priority == want->priority &&
+                     o->srv[k].weight == want->weight;
+        }
+        if (first == NULL)
+            PROBLEM(sr, "srv-missing", KMSDNS_SEV_CRITICAL, "%s has no SRV record for %s", owner,
+                    want->value);
+        else if (!exact)
+            mismatch(sr, owner, want, first);
+    }
+}
+
+static bool same_addrs(const struct kmsdns_rrdata *a, size_t na, const struct kmsdns_rrdata *b,
+                       size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++) {
+        bool found = false;
+        for (size_t k = 0; k < nb && !found; k++)
+            found = a[i].type == b[k].type && strcmp(a[i].value, b[k].value) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static void list_addrs(const struct kmsdns_rrdata *v, size_t n, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "", v[i].value);
+    if (n == 0)
+        snprintf(buf, cap, "none");
+}
+
+static void check_target(struct kmsdns_server_result *sr, const struct kmsdns_expectation *e,
+                         const struct kmsdns_target_obs *t)
+{
+    if (t == NULL || !t->asked || !t->answered)
+        return;
+    if (t->cname) {
+        PROBLEM(sr, "target-cname", KMSDNS_SEV_CRITICAL,
+                "target %s is an alias (CNAME); RFC 2782 requires the host's own name", t->name);
+        return;
+    }
+    if (t->naddrs == 0) {
+        PROBLEM(sr, "target-no-address", KMSDNS_SEV_CRITICAL,
+                "target %s has neither A nor AAAA on this server", t->name);
+        return;
+    }
+    for (size_t i = 0; e != NULL && i < e->naddr; i++) {
+        if (strcmp(e->addr[i].target, t->name) != 0 ||
+            same_addrs(t->addrs, t->naddrs, e->addr[i].addrs, e->addr[i].n))
+            continue;
+        char got[256], want[256];
+        list_addrs(t->addrs, t->naddrs, got, sizeof got);
+        list_addrs(e->addr[i].addrs, e->addr[i].n, want, sizeof want);
+        PROBLEM(sr, "address-mismatch", KMSDNS_SEV_CRITICAL,
+                "target %s has addresses %s; the host config says %s", t->name, got, want);
+    }
+}
+
+/* Problems that one server's answer shows by itself. */
+static void check_server(struct kmsdns_server_result *sr, const char *owner,
+                         const struct kmsdns_expectation *e, const struct kmsdns_server_obs *o)
+{
+    bool dot = false;
+    for (size_t k = 0; k < o->nsrv; k++)
+        dot |= strcmp(o->srv[k].value, ".") == 0;
+    if (dot)
+        PROBLEM(sr, "target-dot", KMSDNS_SEV_CRITICAL,
+                "%s has a \".\" target: the service is decidedly not available (RFC 2782)", owner);
+    else if (o->nsrv == 0)
+        PROBLEM(sr, "srv-missing", KMSDNS_SEV_CRITICAL, "no %s SRV RRset", owner);
+    else
+        check_expected(sr, owner, e, o);
+    for (size_t k = 0; e != NULL && e->nsrv > 0 && k < o->nsrv; k++) {
+        bool seen_before = false;
+        for (size_t j = 0; j < k; j++)
+            seen_before |= strcmp(o->srv[j].value, o->srv[k].value) == 0;
+        if (!seen_before && strcmp(o->srv[k].value, ".") != 0 &&
+            !expected_target(e, o->srv[k].value))
+            PROBLEM(sr, "extra-record", KMSDNS_SEV_WARNING,
+                    "%s points to %s, which no host config expects (a stale host?)", owner,
+                    o->srv[k].value);
+    }
+    for (size_t k = 0; k < o->nsrv; k++) {
+        bool seen_before = false;
+        for (size_t j = 0; j < k; j++)
+            seen_before |= strcmp(o->srv[j].value, o->srv[k].value) == 0;
+        if (!seen_before && strcmp(o->srv[k].value, ".") != 0)
+            check_target(sr, e, target_of(o, o->srv[k].value));
+    }
+}
+
+/* True when the two RRsets hold the same records (TTL aside). */
+static bool same_rrset(const struct kmsdns_server_obs *a, const struct kmsdns_server_obs *b)
+{
+    if (a->nsrv != b->nsrv)
+        return false;
+    for (size_t i = 0; i < a->nsrv; i++) {
+        bool found = false;
+        for (size_t k = 0; k < b->nsrv && !found; k++)
+            found = kmsdns_rrdata_same(&a->srv[i], &b->srv[k]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static uint32_t rrset_ttl(const struct kmsdns_server_obs *o)
+{
+    return o->nsrv > 0 ? o->srv[0].ttl : 0;
+}
+
+/* The comparisons between the judged servers of the domain. */
+static void compare(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o, size_t n,
+                    const char *owner)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!judged(&o[i]))
+            continue;
+        const char *rr_other = NULL, *ttl_other = NULL, *serial_other = NULL;
+        uint32_t other_ttl = 0, other_serial = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || !judged(&o[k]))
+                continue;
+            bool same = same_rrset(&o[i], &o[k]);
+            if (!same && rr_other == NULL)
+                rr_other = res[k].server;
+            if (same && o[i].nsrv > 0 && rrset_ttl(&o[i]) != rrset_ttl(&o[k]) && ttl_other == NULL)
+                ttl_other = res[k].server, other_ttl = rrset_ttl(&o[k]);
+            if (o[i].has_serial && o[k].has_serial && o[i].serial != o[k].serial &&
+                serial_other == NULL)
+                serial_other = res[k].server, other_serial = o[k].serial;
+        }
+        if (rr_other != NULL)
+            PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
+                    "%s differs from what %s serves (%zu record%s here)", owner, rr_other,
+                    o[i].nsrv, o[i].nsrv == 1 ? "" : "s");
+        if (ttl_other != NULL)
+            PROBLEM(&res[i], "ttl-inconsistent", KMSDNS_SEV_WARNING,
+                    "%s has TTL %u here and %u at %s", owner, rrset_ttl(&o[i]), other_ttl,
+                    ttl_other);
+        if (serial_other != NULL)
+            PROBLEM(&res[i], "serial-mismatch", KMSDNS_SEV_WARNING,
+                    "the zone's SOA serial is %u here and %u at %s", o[i].serial, other_serial,
+                    serial_other);
+    }
+}
+
+static void reachability(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o,
+                         size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any |= o[i].answered;
+    for (size_t i = 0; i < n; i++) {
+        if (!o[i].answered)
+            PROBLEM(&res[i], "server-unreachable", any ? KMSDNS_SEV_WARNING : KMSDNS_SEV_UNKNOWN,
+                    "no answer (%s)%s", o[i].why[0] ? o[i].why : "timeout",
+                    any ? "; the other servers were judged" : "; no server of the domain answered");
+        else if (!judged(&o[i]))
+            PROBLEM(&res[i], "server-not-authoritative", KMSDNS_SEV_WARNING, "%s",
+                    o[i].rcode == LDNS_RCODE_REFUSED
+                        ? "REFUSED: the server does not serve this zone"
+                    : !o[i].aa ? "the answer has no AA flag: not authoritative for this zone"
+                               : "answered with an error instead of the records");
+    }
+}
+
+static enum kmsdns_severity worst(const struct kmsdns_problem *p, size_t n, enum kmsdns_severity s)
+{
+    for (size_t i = 0; i < n; i++)
+        s = p[i].severity > s ? p[i].severity : s;
+    return s;
+}
+
+int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
+                       struct kmsdns_server_obs *obs, size_t nobs, struct kmsdns_domain_result *out)
+{
+    char owner[KMSDNS_NAME_BUF + 16];
+    snprintf(owner, sizeof owner, "_vlmcs._tcp.%s", domain);
+    snprintf(out->domain, sizeof out->domain, "%s", domain);
+    out->servers = calloc(nobs ? nobs : 1, sizeof *out->servers);
+    if (out->servers == NULL)
+        return KMSDNS_NOMEM;
+    out->nservers = nobs;
+    for (size_t i = 0; i < nobs; i++) {
+        struct kmsdns_server_result *sr = &out->servers[i];
+        kmsdns_addr_format(&obs[i].addr, sr->server);
+        sr->answered = obs[i].answered;
+        sr->records = obs[i].srv;
+        sr->nrecords = judged(&obs[i]) ? obs[i].nsrv : 0;
+    }
+    reachability(out->servers, obs, nobs);
+    for (size_t i = 0; i < nobs; i++)
+        if (judged(&obs[i]))
+            check_server(&out->servers[i], owner, exp, &obs[i]);
+    compare(out->servers, obs, nobs, owner);
+    out->status = worst(out->problems, out->nproblems, KMSDNS_SEV_OK);
+    for (size_t i = 0; i < nobs; i++) {
+        struct kmsdns_server_result *sr = &out->servers[i];
+        sr->status = worst(sr->problems, sr->nproblems, KMSDNS_SEV_OK);
+        out->status = sr->status > out->status ? sr->status : out->status;
+    }
+    return KMSDNS_OK;
+}

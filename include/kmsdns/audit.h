@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The audit of _vlmcs._tcp records behind kmsdns-verify: what each server
+ * answered for a domain (observations), what the KMS host configs expect,
+ * and the problems found, each with a stable code and severity (SPEC.md).
+ * The checks are pure functions over observations; the engine (audit_run)
+ * gathers the observations with c-ares, one channel per server.
+ */
+#ifndef KMSDNS_AUDIT_H
+#define KMSDNS_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmsdns/addr.h"
+#include "kmsdns/config.h"
+#include "kmsdns/dnsmsg.h"
+
+/* Monitoring-plugin order of badness is critical > unknown > warning > ok;
+ * the enum is ordered so that a larger value is worse. */
+enum kmsdns_severity {
+    KMSDNS_SEV_OK = 0,
+    KMSDNS_SEV_WARNING = 1,
+    KMSDNS_SEV_UNKNOWN = 2,
+    KMSDNS_SEV_CRITICAL = 3,
+};
+
+/* "ok", "warning", "critical", "unknown" */
+const char *kmsdns_severity_name(enum kmsdns_severity s);
+/* The plugin exit code: 0 ok, 1 warning, 2 critical, 3 unknown. */
+int kmsdns_severity_exit(enum kmsdns_severity s);
+
+struct kmsdns_problem {
+    const char *code; /* static: "srv-missing", ... */
+    enum kmsdns_severity severity;
+    char message[384];
+};
+
+/* One target's addresses as one server serves them. */
+struct kmsdns_target_obs {
+    char name[KMSDNS_NAME_BUF];
+    bool asked;    /* the server was asked (it serves the target's zone) */
+    bool answered; /* an authoritative answer came for A and AAAA */
+    bool cname;    /* the target is an alias */
+    struct kmsdns_rrdata addrs[16];
+    size_t naddrs;
+};
+
+/* What one server answered for one domain. */
+struct kmsdns_server_obs {
+    struct kmsdns_addr addr;
+    bool answered; /* any response to the SRV query, REFUSED included */
+    char why[96];  /* when not answered: timeout, connection refused, ... */
+    int rcode;     /* of the SRV answer */
+    bool aa;
+    struct kmsdns_rrdata *srv; /* the SRV RRset at _vlmcs._tcp.<domain> (malloc'd) */
+    size_t nsrv;
+    bool has_serial;
+    uint32_t serial;
+    struct kmsdns_target_obs *targets; /* malloc'd */
+    size_t ntargets;
+};
+
+/* What the -c configs expect in one domain. */
+struct kmsdns_expectation {
+    struct kmsdns_rrdata srv[32]; /* value = target, port/priority/weight */
+    size_t nsrv;
+    /* addresses expected per target, from each config's [host] addresses */
+    struct {
+        char target[KMSDNS_NAME_BUF];
+        struct kmsdns_rrdata addrs[16];
+        size_t n;
+    } addr[8];
+    size_t naddr;
+};
+
+struct kmsdns_server_result {
+    char server[KMSDNS_ADDR_TEXT_MAX];
+    enum kmsdns_severity status;
+    bool answered;
+    struct kmsdns_rrdata *records; /* as served (borrowed from the observation) */
+    size_t nrecords;
+    struct kmsdns_problem *problems;
+    size_t nproblems;
+};
+
+struct kmsdns_domain_result {
+    char domain[KMSDNS_NAME_BUF];
+    enum kmsdns_severity status;
+    struct kmsdns_problem *problems; /* the domain's own (no server to ask) */
+    size_t nproblems;
+    struct kmsdns_server_result *servers;
+    size_t nservers;
+};
+
+/*
+ * Judges one domain: every problem code of SPEC.md, one per cause. `exp`
+ * NULL means no expectations (a --domain entry). The result borrows the
+ * observations' records; free it with kmsdns_domain_result_deinit().
+ */
+int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
+                       struct kmsdns_server_obs *obs, size_t nobs,
+                       struct kmsdns_domain_result *out);
+void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r);
+
+/* Frees what an observation owns. */
+void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o);
+
+/* ---- the engine ---------------------------------------------------------- */
+
+struct kmsdns_audit_opts {
+    const struct kmsdns_addr *servers; /* --server list; NULL/0: the zone's NS */
+    size_t nservers;
+    bool ns;            /* with servers: also the zone's NS */
+    bool have_resolver; /* else the system resolver (/etc/resolv.conf) */
+    struct kmsdns_addr resolver;
+    unsigned timeout_ms;   /* per try */
+    unsigned tries;        /* c-ares doubles the timeout per round of tries */
+    unsigned max_inflight; /* per server (0: 32) */
+    unsigned qps;          /* 0: no cap */
+    unsigned window;       /* domains in progress at once (0: 256) */
+};
+
+struct kmsdns_audit_stats {
+    unsigned long queries;
+    double seconds;
+};
+
+/* The next domain to audit into domain[KMSDNS_NAME_BUF] with its expectation
+ * (NULL: none; must stay valid for the whole run); false at the end. */
+typedef bool (*kmsdns_audit_next_fn)(void *ctx, char *domain,
+                                     const struct kmsdns_expectation **exp);
+
+/* Receives each domain's result, in input order; a non-OK return stops the run. */
+typedef int (*kmsdns_audit_emit_fn)(void *ctx, const struct kmsdns_domain_result *r);
+
+/*
+ * Audits every domain `next` yields, a window at a time (memory stays flat),
+ * with one c-ares channel per server. KMSDNS_OK, or an error that stopped the
+ * run (diag says why: no resolver, c-ares init, out of memory).
+ */
+int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn next, void *next_ctx,
+                     kmsdns_audit_emit_fn emit, void *emit_ctx, struct kmsdns_audit_stats *stats,
+                     struct kmsdns_diag *diag);
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmsdns-verify's work: turn the -c configs into expectations per domain,
+ * stream the domains (configs, --domain, --domains-from) through the
+ * library's audit, and render each result as it comes (text table or JSON),
+ * so memory stays flat however many domains there are.
+ */
+#include "verify.h"
+
+#include "kmsdns/audit.h"
+#include "kmsdns/cli.h"
+#include "kmsdns/config.h"
+#include "kmsdns/text.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct expected {
+    char domain[KMSDNS_NAME_BUF];
+    struct kmsdns_expectation e;
+};
+
+struct source {
+    const struct verify_params *p;
+    struct expected *exp;
+    size_t nexp, next_exp, next_dom;
+    FILE *list;
+    unsigned line;
+};
+
+struct sink {
+    enum verify_format format;
+    bool colour, progress;
+    unsigned long n;
+    unsigned count[4];
+    enum kmsdns_severity worst;
+};
+
+static struct expected *find(struct source *s, const char *domain)
+{
+    for (size_t i = 0; i < s->nexp; i++)
+        if (strcmp(s->exp[i].domain, domain) == 0)
+            return &s->exp[i];
+    return NULL;
+}
+
+/* Adds what one host config expects: its SRV in each publish domain, its addresses. */
+static int add_config(struct source *s, const struct kmsdns_config *cfg)
+{
+    for (size_t i = 0; i < kmsdns_publist_count(cfg->publish.domains); i++) {
+        const struct kmsdns_publist_entry *pe = kmsdns_publist_get(cfg->publish.domains, i);
+        struct expected *x = find(s, pe->domain);
+        if (x == NULL) {
+            void *v = realloc(s->exp, (s->nexp + 1) * sizeof *s->exp);
+            if (v == NULL)
+                return KMSDNS_NOMEM;
+            s->exp = v;
+            x = &s->exp[s->nexp++];
+            memset(x, 0, sizeof *x);
+            snprintf(x->domain, sizeof x->domain, "%s", pe->domain);
+        }
+        struct kmsdns_expectation *e = &x->e;
+        if (e->nsrv < sizeof e->srv / sizeof e->srv[0]) {
+            struct kmsdns_rrdata *r = &e->srv[e->nsrv++];
+            memset(r, 0, sizeof *r);
+            r->type = LDNS_RR_TYPE_SRV;
+            r->priority = pe->priority, r->weight = pe->weight, r->port = cfg->host.port;
+            snprintf(r->value, sizeof r->value, "%s", cfg->host.fqdn);
+        }
+        if (cfg->host.addresses.n == 0 || e->naddr == sizeof e->addr / sizeof e->addr[0])
+            continue;
+        snprintf(e->addr[e->naddr].target, sizeof e->addr[0].target, "%s", cfg->host.fqdn);
+        for (size_t a = 0; a < cfg->host.addresses.n && a < 16; a++) {
+            struct kmsdns_rrdata *r = &e->addr[e->naddr].addrs[a];
+            memset(r, 0, sizeof *r);
+            r->type = kmsdns_addr_family(&cfg->host.addresses.v[a]) == AF_INET ? LDNS_RR_TYPE_A
+                                                                               : LDNS_RR_TYPE_AAAA;
+            kmsdns_addr_ip(&cfg->host.addresses.v[a], r->value);
+            e->addr[e->naddr].n = a + 1;
+        }
+        e->naddr++;
+    }
+    return KMSDNS_OK;
+}
+
+static int load_configs(struct source *s, struct kmsdns_addr *resolver, bool *have_resolver)
+{
+    for (size_t i = 0; i < s->p->nconfigs; i++) {
+        struct kmsdns_config cfg;
+        struct kmsdns_diag d;
+        kmsdns_diag_init(&d);
+        if (kmsdns_config_load(&cfg, s->p->configs[i], &d) != KMSDNS_OK) {
+            kmsdns_cli_error(VERIFY_PROG, "%s", d.text);
+            return 3;
+        }
+        int rc = KMSDNS_OK;
+        if (cfg.host.fqdn[0] == '\0') {
+            kmsdns_cli_error(VERIFY_PROG, "%s: [host] fqdn is needed to know what to expect",
+                             s->p->configs[i]);
+            rc = 3;
+        } else if (add_config(s, &cfg) != KMSDNS_OK) {
+            kmsdns_cli_error(VERIFY_PROG, "out of memory");
+            rc = 3;
+        }
+        if (!*have_resolver && cfg.dns.has_resolver) {
+            *resolver = cfg.dns.resolver;
+            *have_resolver = true;
+        }
+        kmsdns_config_deinit(&cfg);
+        if (rc != KMSDNS_OK)
+            return rc;
+    }
+    return 0;
+}
+
+/* Reads the next domain of --domains-from into out; 0 at the end, -1 on a bad line. */
+static int list_next(struct source *s, char out[KMSDNS_NAME_BUF], bool report)
+{
+    char line[1024];
+    while (fgets(line, sizeof line, s->list) != NULL) {
+        s->line++;
+        char *hash = strchr(line, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        char *t = kmsdns_text_trim(line);
+        if (*t == '\0')
+            continue;
+        const char *why = NULL;
+        if (kmsdns_name_normalize(t, KMSDNS_NAME_HOST, out, &why) == KMSDNS_OK)
+            return 1;
+        if (report)
+            kmsdns_cli_error(VERIFY_PROG, "%s:%u: bad domain name '%s': %s", s->p->domains_from,
+                             s->line, t, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The whole list is checked before anything is asked: a bad line is a usage error. */
+static int check_list(struct source *s)
+{
+    if (s->p->domains_from == NULL)
+        return 0;
+    s->list = fopen(s->p->domains_from, "r");
+    if (s->list == NULL) {
+        kmsdns_cli_error(VERIFY_PROG, "%s: cannot open: %s", s->p->domains_from, strerror(errno));
+        return 3;
+    }
+    char name[KMSDNS_NAME_BUF];
+    int r;
+    while ((r = list_next(s, name, true)) == 1)
+        ;
+    rewind(s->list);
+    s->line = 0;
+    return r < 0 ? 3 : 0;
+}
+
+static bool next_domain(void *ctx, char *domain, const struct kmsdns_expectation **exp)
+{
+    struct source *s = ctx;
+    *exp = NULL;
+    if (s->next_exp < s->nexp) {
+        struct expected *x = &s->exp[s->next_exp++];
+        snprintf(domain, KMSDNS_NAME_BUF, "%s", x->domain);
+        *exp = &x->e;
+        return true;
+    }
+    while (s->next_dom < s->p->ndomains) {
+        const char *why = NULL;
+        if (kmsdns_name_normalize(s->p->domains[s->next_dom++], KMSDNS_NAME_HOST, domain, &why) ==
+                KMSDNS_OK &&
+            find(s, domain) == NULL)
+            return true;
+    }
+    while (s->list != NULL && list_next(s, domain, false) == 1)
+        if (find(s, domain) == NULL)
+            return true;
+    return false;
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
+static json_t *problems_json(const struct kmsdns_problem *p, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "code", p[i].code, "severity",
+                                           kmsdns_severity_name(p[i].severity), "message",
+                                           p[i].message));
+    return a;
+}
+
+static json_t *domain_json(const struct kmsdns_domain_result *r)
+{
+    json_t *servers = json_array();
+    for (size_t i = 0; i < r->nservers; i++) {
+        const struct kmsdns_server_result *s = &r->servers[i];
+        json_t *recs = json_array();
+        for (size_t k = 0; k < s->nrecords; k++) {
+            const struct kmsdns_rrdata *rr = &s->records[k];
+            json_array_append_new(recs,
+                                  json_pack("{s:i, s:i, s:i, s:s, s:I}", "priority", rr->priority,
+                                            "weight", rr->weight, "port", rr->port, "target",
+                                            rr->value, "ttl", (json_int_t)rr->ttl));
+        }
+        json_array_append_new(servers,
+                              json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
+                                        kmsdns_severity_name(s->status), "records", recs,
+                                        "problems", problems_json(s->problems, s->nproblems)));
+    }
+    return json_pack("{s:s, s:s, s:o, s:o}", "domain", r->domain, "status",
+                     kmsdns_severity_name(r->status), "servers", servers, "problems",
+                     problems_json(r->problems, r->nproblems));
+}
+
+static const char *paint(const struct sink *k, enum kmsdns_severity s)
+{
+    static const char *const c[] = {"\033[32m", "\033[33m", "\033[35m", "\033[31m"};
+    return k->colour ? c[s] : "";
+}
+
+static void text_row(const struct sink *k, const char *domain, const char *server,
+                     enum kmsdns_severity st, const struct kmsdns_problem *p, size_t n)
+{
+    printf("%-30s %-24s %s%-8s%s", domain, server, paint(k, st), kmsdns_severity_name(st),
+           k->colour ? "\033[0m" : "");
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s: %s\n",
+               i ? "                                                        "
+                   "         "
+                 : " ",
+               p[i].code, p[i].message);
+    if (n == 0)
+        printf("\n");
+}
+
+static int emit(void *ctx, const struct kmsdns_domain_result *r)
+{
+    struct sink *k = ctx;
+    k->worst = r->status > k->worst ? r->status : k->worst;
+    k->count[r->status]++;
+    if (k->format == VERIFY_JSON) {
+        json_t *o = domain_json(r);
+        char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+        json_decref(o);
+        printf("%s\n    %s", k->n ? "," : "", s != NULL ? s : "null");
+        free(s);
+    } else {
+        if (r->nproblems > 0 || r->nservers == 0)
+            text_row(k, r->domain, "-", r->status, r->problems, r->nproblems);
+        for (size_t i = 0; i < r->nservers; i++)
+            text_row(k, r->domain, r->servers[i].server, r->servers[i].status,
+                     r->servers[i].problems, r->servers[i].nproblems);
+    }
+    k->n++;
+    if (k->progress && k->n % 100 == 0)
+        fprintf(stderr, "\r%lu domains checked", k->n);
+    return ferror(stdout) ? KMSDNS_IO : KMSDNS_OK;
+}
+
+static void finish_output(const struct sink *k, const struct kmsdns_audit_stats *st)
+{
+    if (k->progress)
+        fprintf(stderr, "\r%*s\r", 30, "");
+    if (k->format == VERIFY_JSON) {
+        printf("\n  ],\n  \"status\": \"%s\",\n  \"stats\": {\"domains\": %lu, \"queries\": %lu, "
+               "\"seconds\": %.3f}\n}\n",
+               kmsdns_severity_name(k->worst), k->n, st->queries, st->seconds);
+        return;
+    }
+    printf("\n%lu domain%s: %u ok, %u warning, %u critical, %u unknown; status %s%s%s "
+           "(%lu queries in %.2f s)\n",
+           k->n, k->n == 1 ? "" : "s", k->count[0], k->count[1], k->count[3], k->count[2],
+           paint(k, k->worst), kmsdns_severity_name(k->worst), k->colour ? "\033[0m" : "",
+           st->queries, st->seconds);
+}
+
+int verify_exec(const struct verify_params *p)
+{
+    struct source src = {.p = p};
+    struct kmsdns_audit_opts o = {.servers = p->servers,
+                                  .nservers = p->nservers,
+                                  .ns = p->ns,
+                                  .have_resolver = p->have_resolver,
+                                  .resolver = p->resolver,
+                                  .timeout_ms = p->timeout_ms,
+                                  .tries = p->retries + 1,
+                                  .max_inflight = p->max_inflight,
+                                  .qps = p->qps};
+    int rc = load_configs(&src, &o.resolver, &o.have_resolver);
+    if (rc == 0)
+        rc = check_list(&src);
+    if (rc != 0) {
+        if (src.list != NULL)
+            fclose(src.list);
+        free(src.exp);
+        return rc;
+    }
+    struct sink k = {.format = p->format,
+                     .colour = p->format == VERIFY_TEXT && isatty(1),
+                     .progress = isatty(2)};
+    if (k.format == VERIFY_JSON)
+        printf("{\n  \"domains\": [");
+    else
+        printf("%-30s %-24s %-8s %s\n", "DOMAIN", "SERVER", "STATUS", "PROBLEMS");
+    struct kmsdns_audit_stats st;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    rc = kmsdns_audit_run(&o, next_domain, &src, emit, &k, &st, &d);
+    if (src.list != NULL)
+        fclose(src.list);
+    free(src.exp);
+    if (rc != KMSDNS_OK) {
+        fflush(stdout);
+        kmsdns_cli_error(VERIFY_PROG, "%s", d.text[0] ? d.text : kmsdns_strerror(rc));
+        return 3;
+    }
+    finish_output(&k, &st);
+    return kmsdns_severity_exit(k.worst);
+}

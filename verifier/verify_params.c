@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* kmsdns-verify's command line. Misuse exits 3 (UNKNOWN): 2 means CRITICAL to monitoring. */
+#include "verify.h"
+
+#include "kmsdns/version.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
+    "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
+    "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
+    "                     [--probe none] [--format text|json]\n";
+
+static void help(void)
+{
+    printf("kmsdns-verify - audit the _vlmcs._tcp SRV records of KMS hosts, and their\n"
+           "targets' A/AAAA, across every DNS server that serves them\n\n%s\n"
+           "  -c, --config FILE      a KMS host's config: its [host] fqdn, port and addresses\n"
+           "                         are expected in every [publish] domain (repeatable: the\n"
+           "                         union of all hosts)\n"
+           "      --domain D         also check D, without expectations (repeatable)\n"
+           "      --domains-from F   domains from F, one per line; '#' starts a comment\n"
+           "      --server A[:P]     ask exactly these servers (repeatable); default: every\n"
+           "                         authoritative server (NS) of each zone\n"
+           "      --ns               with --server: ask the zone's NS too\n"
+           "      --resolver A[:P]   where zones and NS are looked up (default: the first\n"
+           "                         config's [dns] resolver, else /etc/resolv.conf)\n"
+           "      --max-inflight N   queries in flight per server (default 32)\n"
+           "      --qps N            at most N queries per second in all (default: no cap)\n"
+           "      --timeout MS       per try (default 2000; c-ares doubles it per round)\n"
+           "      --retries N        tries after the first before a server is unreachable\n"
+           "                         (default 2)\n"
+           "      --probe none       (tcp and rpc probes, --client-view, --tsig-key and the\n"
+           "                         nagios, prometheus and html formats are not implemented\n"
+           "                         yet in this version)\n"
+           "      --format F         text (default) or json\n"
+           "  -h, --help, -V, --version\n\n"
+           "Problems: srv-missing, srv-mismatch, target-dot, target-cname,\n"
+           "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
+           "extra-record, serial-mismatch, ttl-inconsistent, server-not-authoritative,\n"
+           "server-unreachable (warning; unknown when no server answered).\n"
+           "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
+           "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
+           usage);
+}
+
+static int misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int misuse(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "kmsdns-verify: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return 3;
+}
+
+static int number(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
+{
+    char *end = NULL;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (*arg < '0' || *arg > '9' || *end != '\0' || v < min || v > max)
+        return misuse("%s takes a number from %u to %u, not '%s'", opt, min, max, arg);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int address(const char *opt, const char *arg, struct kmsdns_addr *a)
+{
+    const char *why = NULL;
+    if (kmsdns_addr_parse(arg, 53, KMSDNS_ADDR_PORT_ALLOWED, a, &why) != 0)
+        return misuse("%s '%s': %s", opt, arg, why);
+    return 0;
+}
+
+static int not_yet(const char *what)
+{
+    fprintf(stderr, "kmsdns-verify: %s is not implemented yet in this version\n", what);
+    return 3;
+}
+
+static int option(int c, const char *arg, struct verify_params *p)
+{
+    switch (c) {
+    case 'c':
+        if (p->nconfigs == VERIFY_MAX_LIST)
+            return misuse("too many -c files (at most %d)", VERIFY_MAX_LIST);
+        p->configs[p->nconfigs++] = arg;
+        return 0;
+    case 'd':
+        if (p->ndomains == sizeof p->domains / sizeof p->domains[0])
+            return misuse("too many --domain (use --domains-from)");
+        p->domains[p->ndomains++] = arg;
+        return 0;
+    case 'D':
+        p->domains_from = arg;
+        return 0;
+    case 's':
+        if (p->nservers == VERIFY_MAX_LIST)
+            return misuse("too many --server (at most %d)", VERIFY_MAX_LIST);
+        return address("--server", arg, &p->servers[p->nservers++]);
+    case 'n':
+        p->ns = true;
+        return 0;
+    case 'r':
+        p->have_resolver = true;
+        return address("--resolver", arg, &p->resolver);
+    case 'm':
+        return number("--max-inflight", arg, 1, 4096, &p->max_inflight);
+    case 'q':
+        return number("--qps", arg, 1, 10000000, &p->qps);
+    case 't':
+        return number("--timeout", arg, 10, 60000, &p->timeout_ms);
+    case 'R':
+        return number("--retries", arg, 0, 10, &p->retries);
+    case 'p':
+        return strcmp(arg, "none") == 0 ? 0
+               : strcmp(arg, "tcp") == 0 || strcmp(arg, "rpc") == 0
+                   ? not_yet("--probe tcp|rpc")
+                   : misuse("--probe is none, tcp or rpc, not '%s'", arg);
+    case 'F':
+        if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0) {
+            p->format = arg[0] == 't' ? VERIFY_TEXT : VERIFY_JSON;
+            return 0;
+        }
+        if (strcmp(arg, "nagios") == 0 || strcmp(arg, "prometheus") == 0 ||
+            strcmp(arg, "html") == 0)
+            return not_yet("--format nagios|prometheus|html");
+        return misuse("--format is text, json, nagios, prometheus or html, not '%s'", arg);
+    case 'C':
+        return not_yet("--client-view");
+    case 'T':
+        return not_yet("--tsig-key");
+    }
+    return misuse("internal: option %c", c);
+}
+
+int verify_params_parse(int argc, char **argv, struct verify_params *p)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"domain", required_argument, NULL, 'd'},
+        {"domains-from", required_argument, NULL, 'D'},
+        {"server", required_argument, NULL, 's'},
+        {"ns", no_argument, NULL, 'n'},
+        {"resolver", required_argument, NULL, 'r'},
+        {"max-inflight", required_argument, NULL, 'm'},
+        {"qps", required_argument, NULL, 'q'},
+        {"timeout", required_argument, NULL, 't'},
+        {"retries", required_argument, NULL, 'R'},
+        {"probe", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'F'},
+        {"client-view", no_argument, NULL, 'C'},
+        {"tsig-key", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(p, 0, sizeof *p);
+    p->timeout_ms = 2000;
+    p->retries = 2;
+    opterr = 0;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
+        if (c == 'h') {
+            help();
+            return 0;
+        }
+        if (c == 'V') {
+            printf("kmsdns-verify (%s)\n", kmsdns_version());
+            return 0;
+        }
+        if (c == ':')
+            return misuse("%s needs a value", argv[optind - 1]);
+        if (c == '?')
+            return misuse("unknown option '%s'", argv[optind - 1]);
+        if ((rc = option(c, optarg, p)) != 0)
+            return rc;
+    }
+    if (optind < argc)
+        return misuse("unexpected argument '%s'", argv[optind]);
+    if (p->ns && p->nservers == 0)
+        return misuse("--ns goes with --server");
+    if (p->nconfigs == 0 && p->ndomains == 0 && p->domains_from == NULL)
+        return misuse("nothing to verify: give -c FILE, --domain D or --domains-from F");
+    return -1;
+}
