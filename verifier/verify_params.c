@@ -32,7 +32,7 @@ static void help(void)
            "                         config's [dns] resolver, else /etc/resolv.conf)\n"
            "      --max-inflight N   queries in flight per server (default 32)\n"
            "      --qps N            at most N queries per second in all (default: no cap)\n"
-           "      --timeout MS       per try (default 2000; c-ares doubles it per round)\n"
+           "      --timeout MS       per try (default 1000; c-ares doubles it per round)\n"
            "      --retries N        tries after the first before a server is unreachable\n"
            "                         (default 2)\n"
            "      --probe none       (tcp and rpc probes, --client-view, --tsig-key and the\n"
@@ -164,7 +164,7 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {NULL, 0, NULL, 0},
     };
     memset(p, 0, sizeof *p);
-    p->timeout_ms = 2000;
+    p->timeout_ms = 1000;
     p->retries = 2;
     opterr = 0;
     int c, rc;
