@@ -21,7 +21,7 @@
 #include <time.h>
 
 #define MAX_SERVERS 16
-#define MAX_TARGETS 16
+#define MAX_TARGETS 16 /* distinct targets followed per RRset */
 #define MAX_NS 8
 
 enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR };
@@ -310,7 +310,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
     kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->owner, LDNS_RR_TYPE_SRV, &o->srv, &o->nsrv);
     if (!(o->aa && (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
         return;
-    o->targets = calloc(MAX_TARGETS, sizeof *o->targets);
+    o->targets =
+        o->nsrv ? calloc(o->nsrv < MAX_TARGETS ? o->nsrv : MAX_TARGETS, sizeof *o->targets) : NULL;
     for (size_t k = 0; o->targets != NULL && k < o->nsrv && o->ntargets < MAX_TARGETS; k++) {
         const char *t = o->srv[k].value;
         bool seen = strcmp(t, ".") == 0;
@@ -356,16 +357,18 @@ static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
     for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
         t->cname |= ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_CNAME;
     kmsdns_msg_records(p, LDNS_SECTION_ANSWER, t->name, q->type, &v, &n);
-    for (size_t i = 0; i < n && t->naddrs < 16; i++)
-        t->addrs[t->naddrs++] = v[i];
+    for (size_t i = 0; i < n && t->naddrs < KMSDNS_AUDIT_ADDRS; i++) {
+        t->addrs[t->naddrs].type = v[i].type;
+        snprintf(t->addrs[t->naddrs++].value, sizeof t->addrs[0].value, "%s", v[i].value);
+    }
     free(v);
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-    (void)timeouts;
     struct query *q = arg;
     struct engine *e = the_engine;
+    e->stats->timeouts += (unsigned long)timeouts;
     struct slot *s = q->slot;
     ldns_pkt *p = NULL;
     q->ch->inflight--;
@@ -575,6 +578,8 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
         }
         if (rc != KMSDNS_OK || (!more && e.emit_seq == e.next_seq))
             break;
+        if (more && e.emit_seq == e.next_seq)
+            continue; /* the whole window came back: refill it before waiting */
         rc = wait_and_process(&e);
     }
     if (rc == KMSDNS_OK && e.rc != KMSDNS_OK)

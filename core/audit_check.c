@@ -127,8 +127,7 @@ static void check_expected(struct kmsdns_server_result *sr, const char *owner,
     }
 }
 
-static bool same_addrs(const struct kmsdns_rrdata *a, size_t na, const struct kmsdns_rrdata *b,
-                       size_t nb)
+static bool same_addrs(const struct kmsdns_ip *a, size_t na, const struct kmsdns_ip *b, size_t nb)
 {
     if (na != nb)
         return false;
@@ -142,7 +141,7 @@ static bool same_addrs(const struct kmsdns_rrdata *a, size_t na, const struct km
     return true;
 }
 
-static void list_addrs(const struct kmsdns_rrdata *v, size_t n, char *buf, size_t cap)
+static void list_addrs(const struct kmsdns_ip *v, size_t n, char *buf, size_t cap)
 {
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++)

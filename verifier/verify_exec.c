@@ -74,8 +74,8 @@ static int add_config(struct source *s, const struct kmsdns_config *cfg)
         if (cfg->host.addresses.n == 0 || e->naddr == sizeof e->addr / sizeof e->addr[0])
             continue;
         snprintf(e->addr[e->naddr].target, sizeof e->addr[0].target, "%s", cfg->host.fqdn);
-        for (size_t a = 0; a < cfg->host.addresses.n && a < 16; a++) {
-            struct kmsdns_rrdata *r = &e->addr[e->naddr].addrs[a];
+        for (size_t a = 0; a < cfg->host.addresses.n && a < KMSDNS_AUDIT_ADDRS; a++) {
+            struct kmsdns_ip *r = &e->addr[e->naddr].addrs[a];
             memset(r, 0, sizeof *r);
             r->type = kmsdns_addr_family(&cfg->host.addresses.v[a]) == AF_INET ? LDNS_RR_TYPE_A
                                                                                : LDNS_RR_TYPE_AAAA;
@@ -268,8 +268,8 @@ static void finish_output(const struct sink *k, const struct kmsdns_audit_stats 
         fprintf(stderr, "\r%*s\r", 30, "");
     if (k->format == VERIFY_JSON) {
         printf("\n  ],\n  \"status\": \"%s\",\n  \"stats\": {\"domains\": %lu, \"queries\": %lu, "
-               "\"seconds\": %.3f}\n}\n",
-               kmsdns_severity_name(k->worst), k->n, st->queries, st->seconds);
+               "\"timeouts\": %lu, \"seconds\": %.3f}\n}\n",
+               kmsdns_severity_name(k->worst), k->n, st->queries, st->timeouts, st->seconds);
         return;
     }
     printf("\n%lu domain%s: %u ok, %u warning, %u critical, %u unknown; status %s%s%s "

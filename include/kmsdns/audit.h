@@ -37,13 +37,21 @@ struct kmsdns_problem {
     char message[384];
 };
 
+/* An address as served or expected: A or AAAA, presentation form. */
+struct kmsdns_ip {
+    uint16_t type; /* LDNS_RR_TYPE_A or _AAAA */
+    char value[KMSDNS_ADDR_TEXT_MAX];
+};
+
+#define KMSDNS_AUDIT_ADDRS 8
+
 /* One target's addresses as one server serves them. */
 struct kmsdns_target_obs {
     char name[KMSDNS_NAME_BUF];
     bool asked;    /* the server was asked (it serves the target's zone) */
     bool answered; /* an authoritative answer came for A and AAAA */
     bool cname;    /* the target is an alias */
-    struct kmsdns_rrdata addrs[16];
+    struct kmsdns_ip addrs[KMSDNS_AUDIT_ADDRS];
     size_t naddrs;
 };
 
@@ -69,7 +77,7 @@ struct kmsdns_expectation {
     /* addresses expected per target, from each config's [host] addresses */
     struct {
         char target[KMSDNS_NAME_BUF];
-        struct kmsdns_rrdata addrs[16];
+        struct kmsdns_ip addrs[KMSDNS_AUDIT_ADDRS];
         size_t n;
     } addr[8];
     size_t naddr;
@@ -124,6 +132,8 @@ struct kmsdns_audit_opts {
 
 struct kmsdns_audit_stats {
     unsigned long queries;
+    unsigned long
+        timeouts; /* tries that timed out (then retried, or the server declared unreachable) */
     double seconds;
 };
 

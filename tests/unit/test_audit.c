@@ -38,7 +38,7 @@ static void server(struct kmsdns_server_obs *o, const char *ip, const struct kms
         struct kmsdns_target_obs *t = &o->targets[o->ntargets++];
         strcpy(t->name, v[i].value);
         t->asked = t->answered = true;
-        t->addrs[0] = (struct kmsdns_rrdata){.type = LDNS_RR_TYPE_A};
+        t->addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
         strcpy(t->addrs[0].value, "192.0.2.1");
         t->naddrs = 1;
     }
@@ -136,7 +136,7 @@ static void test_targets(void **state)
     struct kmsdns_expectation e = expect_kms1();
     e.addr[0].n = 1;
     strcpy(e.addr[0].target, "kms1.corp.test");
-    e.addr[0].addrs[0] = (struct kmsdns_rrdata){.type = LDNS_RR_TYPE_A};
+    e.addr[0].addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
     strcpy(e.addr[0].addrs[0].value, "192.0.2.10");
     e.naddr = 1;
     struct kmsdns_rrdata v[] = {srv("kms1.corp.test", 0, 100, 1688, 3600)};
