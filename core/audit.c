@@ -38,6 +38,7 @@ struct query {
     uint16_t type;
     uint8_t *wire;
     size_t len;
+    struct kmsdns_tsig_request *req; /* when signed: to verify the answer with */
 };
 
 struct chan {
@@ -145,6 +146,42 @@ static void pump(struct engine *e, struct chan *c)
 
 static struct engine *the_engine; /* the callbacks' way back (one run at a time) */
 
+/* Signs a query to an audited server (--tsig-key); the answer is checked in on_answer. */
+static int sign(struct engine *e, struct query *q)
+{
+    size_t cap = q->len + KMSDNS_MSG_TSIG_ROOM;
+    uint8_t *w = realloc(q->wire, cap);
+    q->req = malloc(sizeof *q->req);
+    if (w == NULL || q->req == NULL) {
+        if (w != NULL)
+            q->wire = w;
+        free(q->req);
+        return KMSDNS_NOMEM;
+    }
+    q->wire = w;
+    return kmsdns_tsig_sign(e->o->signer, q->wire, &q->len, cap, (uint64_t)time(NULL), q->req);
+}
+
+/* Records on the server why a signed answer did not verify (the first reason). */
+static void check_tsig(struct engine *e, struct slot *s, const struct query *q,
+                       const unsigned char *abuf, int alen)
+{
+    struct kmsdns_server_obs *o = &s->obs[q->server];
+    struct kmsdns_tsig_check chk;
+    int rc =
+        kmsdns_tsig_verify(e->o->signer, q->req, abuf, (size_t)alen, (uint64_t)time(NULL), &chk);
+    if (rc == KMSDNS_OK || o->tsig_error[0] != '\0')
+        return;
+    snprintf(o->tsig_error, sizeof o->tsig_error, "the signed %s query's answer: %s%s",
+             q->kind == Q_SRV   ? "SRV"
+             : q->kind == Q_SOA ? "SOA"
+                                : "A/AAAA",
+             rc == KMSDNS_UNSIGNED ? "not signed" : kmsdns_strerror(rc),
+             chk.error == KMSDNS_TSIG_BADKEY ? " (the server does not accept this key for queries)"
+             : chk.error != 0                ? " (the server reported a TSIG error)"
+                                             : "");
+}
+
 static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, const char *name,
                uint16_t type, bool rd, unsigned server, unsigned target)
 {
@@ -161,6 +198,11 @@ static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, co
                         .type = type,
                         .wire = q->wire,
                         .len = q->len};
+    if (e->o->signer != NULL && k >= Q_SRV && sign(e, q) != KMSDNS_OK) {
+        free(q->wire);
+        free(q);
+        return KMSDNS_NOMEM;
+    }
     if (c->tail != NULL)
         c->tail->next = q;
     else
@@ -372,6 +414,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     struct slot *s = q->slot;
     ldns_pkt *p = NULL;
     q->ch->inflight--;
+    if (status == ARES_SUCCESS && q->req != NULL)
+        check_tsig(e, s, q, abuf, alen);
     if (status == ARES_SUCCESS && kmsdns_msg_parse(abuf, (size_t)alen, &p) != KMSDNS_OK)
         status = ARES_EBADRESP;
     if (status != ARES_SUCCESS)
@@ -406,6 +450,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     if (s->pending == 0)
         s->done = true;
     free(q->wire);
+    free(q->req);
     struct chan *c = q->ch;
     free(q);
     if (status != ARES_EDESTRUCTION)
@@ -458,10 +503,11 @@ static int wait_and_process(struct engine *e)
     int timeout = 100;
     for (size_t i = 0; i < e->nchans; i++) {
         ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        int bits = ares_getsock(e->chans[i]->ares, socks, ARES_GETSOCK_MAXNUM);
-        for (int k = 0; k < ARES_GETSOCK_MAXNUM && n < 1024; k++) {
-            short ev = (short)((ARES_GETSOCK_READABLE(bits, k) ? POLLIN : 0) |
-                               (ARES_GETSOCK_WRITABLE(bits, k) ? POLLOUT : 0));
+        /* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign bit: unsigned here */
+        unsigned bits = (unsigned)ares_getsock(e->chans[i]->ares, socks, ARES_GETSOCK_MAXNUM);
+        for (unsigned k = 0; k < ARES_GETSOCK_MAXNUM && n < 1024; k++) {
+            short ev = (short)((bits & (1u << k) ? POLLIN : 0) |
+                               (bits & (1u << (k + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
             if (ev == 0)
                 continue;
             pfd[n] = (struct pollfd){socks[k], ev, 0};
@@ -520,6 +566,7 @@ static void teardown(struct engine *e)
         for (struct query *q = e->chans[i]->head, *n; q != NULL; q = n) {
             n = q->next;
             free(q->wire);
+            free(q->req);
             free(q);
         }
         free(e->chans[i]);

@@ -181,6 +181,7 @@ static void check_target(struct kmsdns_server_result *sr, const struct kmsdns_ex
 static void check_server(struct kmsdns_server_result *sr, const char *owner,
                          const struct kmsdns_expectation *e, const struct kmsdns_server_obs *o)
 {
+
     bool dot = false;
     for (size_t k = 0; k < o->nsrv; k++)
         dot |= strcmp(o->srv[k].value, ".") == 0;
@@ -277,6 +278,8 @@ static void reachability(struct kmsdns_server_result *res, const struct kmsdns_s
             PROBLEM(&res[i], "server-unreachable", any ? KMSDNS_SEV_WARNING : KMSDNS_SEV_UNKNOWN,
                     "no answer (%s)%s", o[i].why[0] ? o[i].why : "timeout",
                     any ? "; the other servers were judged" : "; no server of the domain answered");
+        else if (o[i].tsig_error[0] != '\0') /* the cause, whatever else the answer says */
+            PROBLEM(&res[i], "tsig-error", KMSDNS_SEV_CRITICAL, "%s", o[i].tsig_error);
         else if (!judged(&o[i]))
             PROBLEM(&res[i], "server-not-authoritative", KMSDNS_SEV_WARNING, "%s",
                     o[i].rcode == LDNS_RCODE_REFUSED

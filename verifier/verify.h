@@ -25,6 +25,7 @@ struct verify_params {
     bool have_resolver;
     struct kmsdns_addr resolver;
     unsigned max_inflight, qps, timeout_ms, retries;
+    const char *tsig_key; /* sign the queries to the servers with this BIND key file */
     enum verify_format format;
 };
 

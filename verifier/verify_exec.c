@@ -11,6 +11,7 @@
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 #include "kmsdns/text.h"
+#include "kmsdns/tsigkey.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -291,13 +292,27 @@ int verify_exec(const struct verify_params *p)
                                   .tries = p->retries + 1,
                                   .max_inflight = p->max_inflight,
                                   .qps = p->qps};
+    kmsdns_tsig_key *key = NULL;
+    struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);
+    if (rc == 0 && p->tsig_key != NULL) {
+        struct kmsdns_diag d;
+        kmsdns_diag_init(&d);
+        if (kmsdns_tsig_key_load(p->tsig_key, &key, &d) != KMSDNS_OK) {
+            kmsdns_cli_error(VERIFY_PROG, "%s", d.text);
+            rc = 3;
+        } else {
+            kmsdns_tsig_signer_hmac(key, &signer);
+            o.signer = &signer;
+        }
+    }
     if (rc == 0)
         rc = check_list(&src);
     if (rc != 0) {
         if (src.list != NULL)
             fclose(src.list);
         free(src.exp);
+        kmsdns_tsig_key_free(key);
         return rc;
     }
     struct sink k = {.format = p->format,
@@ -314,6 +329,7 @@ int verify_exec(const struct verify_params *p)
     if (src.list != NULL)
         fclose(src.list);
     free(src.exp);
+    kmsdns_tsig_key_free(key);
     if (rc != KMSDNS_OK) {
         fflush(stdout);
         kmsdns_cli_error(VERIFY_PROG, "%s", d.text[0] ? d.text : kmsdns_strerror(rc));

@@ -14,7 +14,7 @@ static const char usage[] =
     "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
-    "                     [--probe none] [--format text|json]\n";
+    "                     [--tsig-key FILE] [--probe none] [--format text|json]\n";
 
 static void help(void)
 {
@@ -35,15 +35,18 @@ static void help(void)
            "      --timeout MS       per try (default 1000; c-ares doubles it per round)\n"
            "      --retries N        tries after the first before a server is unreachable\n"
            "                         (default 2)\n"
-           "      --probe none       (tcp and rpc probes, --client-view, --tsig-key and the\n"
-           "                         nagios, prometheus and html formats are not implemented\n"
-           "                         yet in this version)\n"
+           "      --tsig-key FILE    sign the queries to the servers with this BIND key file;\n"
+           "                         an answer that does not verify is tsig-error\n"
+           "      --probe none       (tcp and rpc probes, --client-view and the nagios,\n"
+           "                         prometheus and html formats are not implemented yet\n"
+           "                         in this version)\n"
            "      --format F         text (default) or json\n"
            "  -h, --help, -V, --version\n\n"
            "Problems: srv-missing, srv-mismatch, target-dot, target-cname,\n"
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
            "extra-record, serial-mismatch, ttl-inconsistent, server-not-authoritative,\n"
-           "server-unreachable (warning; unknown when no server answered).\n"
+           "server-unreachable (warning; unknown when no server answered); tsig-error\n"
+           "(critical, with --tsig-key).\n"
            "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
            "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
            usage);
@@ -137,7 +140,8 @@ static int option(int c, const char *arg, struct verify_params *p)
     case 'C':
         return not_yet("--client-view");
     case 'T':
-        return not_yet("--tsig-key");
+        p->tsig_key = arg;
+        return 0;
     }
     return misuse("internal: option %c", c);
 }

@@ -16,6 +16,7 @@
 #include "kmsdns/addr.h"
 #include "kmsdns/config.h"
 #include "kmsdns/dnsmsg.h"
+#include "kmsdns/tsig.h"
 
 /* Monitoring-plugin order of badness is critical > unknown > warning > ok;
  * the enum is ordered so that a larger value is worse. */
@@ -68,6 +69,7 @@ struct kmsdns_server_obs {
     uint32_t serial;
     struct kmsdns_target_obs *targets; /* malloc'd */
     size_t ntargets;
+    char tsig_error[160]; /* with --tsig-key: why an answer's TSIG failed ("" when all verified) */
 };
 
 /* What the -c configs expect in one domain. */
@@ -123,11 +125,12 @@ struct kmsdns_audit_opts {
     bool ns;            /* with servers: also the zone's NS */
     bool have_resolver; /* else the system resolver (/etc/resolv.conf) */
     struct kmsdns_addr resolver;
-    unsigned timeout_ms;   /* per try */
-    unsigned tries;        /* c-ares doubles the timeout per round of tries */
-    unsigned max_inflight; /* per server (0: 32) */
-    unsigned qps;          /* 0: no cap */
-    unsigned window;       /* domains in progress at once (0: 256) */
+    unsigned timeout_ms;                     /* per try */
+    unsigned tries;                          /* c-ares doubles the timeout per round of tries */
+    unsigned max_inflight;                   /* per server (0: 32) */
+    unsigned qps;                            /* 0: no cap */
+    unsigned window;                         /* domains in progress at once (0: 256) */
+    const struct kmsdns_tsig_signer *signer; /* sign the queries to the audited servers, or NULL */
 };
 
 struct kmsdns_audit_stats {
