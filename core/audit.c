@@ -542,21 +542,7 @@ static int resolver_addr(const struct kmsdns_audit_opts *o, struct kmsdns_addr *
         *a = o->resolver;
         return KMSDNS_OK;
     }
-    ldns_resolver *res = NULL;
-    if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK || res == NULL ||
-        ldns_resolver_nameserver_count(res) == 0) {
-        ldns_resolver_deep_free(res);
-        return kmsdns_diag_set(diag, KMSDNS_NOTFOUND, NULL, 0,
-                               "no --resolver, no [dns] resolver and no nameserver in "
-                               "/etc/resolv.conf: cannot find the zones' servers");
-    }
-    char *text = ldns_rdf2str(ldns_resolver_nameservers(res)[0]);
-    int rc = text != NULL ? kmsdns_addr_parse(text, 53, 0, a, NULL) : KMSDNS_NOMEM;
-    free(text);
-    ldns_resolver_deep_free(res);
-    return rc == KMSDNS_OK
-               ? rc
-               : kmsdns_diag_set(diag, rc, "/etc/resolv.conf", 0, "unusable nameserver");
+    return kmsdns_msg_system_resolver(a, diag);
 }
 
 static void teardown(struct engine *e)

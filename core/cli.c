@@ -17,6 +17,17 @@ void kmsdns_cli_error(const char *prog, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int kmsdns_cli_misuse(const char *prog, const char *usage, int code, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage);
+    return code;
+}
+
 int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -262,3 +262,23 @@ const char *kmsdns_rrdata_format(const struct kmsdns_rrdata *rr, bool with_ttl, 
                  rr->type == LDNS_RR_TYPE_A ? "A" : "AAAA", rr->value);
     return buf;
 }
+
+int kmsdns_msg_system_resolver(struct kmsdns_addr *out, struct kmsdns_diag *diag)
+{
+    ldns_resolver *res = NULL;
+    if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK || res == NULL ||
+        ldns_resolver_nameserver_count(res) == 0) {
+        ldns_resolver_deep_free(res);
+        return kmsdns_diag_set(diag, KMSDNS_NOTFOUND, NULL, 0,
+                               "no resolver given and no nameserver in /etc/resolv.conf");
+    }
+    char *text = ldns_rdf2str(ldns_resolver_nameservers(res)[0]);
+    const char *why = "out of memory";
+    int rc = text != NULL ? kmsdns_addr_parse(text, 53, 0, out, &why) : KMSDNS_NOMEM;
+    free(text);
+    ldns_resolver_deep_free(res);
+    if (rc != KMSDNS_OK)
+        return kmsdns_diag_set(diag, KMSDNS_ADDRESS, "/etc/resolv.conf", 0,
+                               "unusable nameserver: %s", why);
+    return KMSDNS_OK;
+}

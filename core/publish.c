@@ -182,23 +182,7 @@ static int choose_lookup_server(struct kmsdns__pub *p, struct kmsdns_diag *diag)
         p->ask_is_server = cfg->dns.has_server;
         return KMSDNS_OK;
     }
-    ldns_resolver *res = NULL;
-    if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK || res == NULL ||
-        ldns_resolver_nameserver_count(res) == 0) {
-        ldns_resolver_deep_free(res);
-        return kmsdns_diag_set(diag, KMSDNS_NOTFOUND, cfg->path, 0,
-                               "no [dns] resolver or server set and no nameserver in "
-                               "/etc/resolv.conf");
-    }
-    char *text = ldns_rdf2str(ldns_resolver_nameservers(res)[0]);
-    const char *why = NULL;
-    int rc = text != NULL ? kmsdns_addr_parse(text, 53, 0, &p->ask, &why) : KMSDNS_NOMEM;
-    free(text);
-    ldns_resolver_deep_free(res);
-    if (rc != KMSDNS_OK)
-        return kmsdns_diag_set(diag, rc, "/etc/resolv.conf", 0, "unusable nameserver: %s",
-                               why ? why : "out of memory");
-    return KMSDNS_OK;
+    return kmsdns_msg_system_resolver(&p->ask, diag);
 }
 
 static int setup_auth(struct kmsdns__pub *p, struct kmsdns_diag *diag)

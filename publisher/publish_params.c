@@ -48,18 +48,8 @@ static void help(void)
            usage, PUBLISH_WAIT_DEFAULT);
 }
 
-static int misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int misuse(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "kmsdns-publish: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
-    return 2;
-}
+/* Misuse: the message and the usage on stderr, exit 2. */
+#define misuse(...) kmsdns_cli_misuse("kmsdns-publish", usage, 2, __VA_ARGS__)
 
 static int parse_wait(const char *arg, unsigned *out)
 {

@@ -2,6 +2,7 @@
 /* kmsdns-verify's command line. Misuse exits 3 (UNKNOWN): 2 means CRITICAL to monitoring. */
 #include "verify.h"
 
+#include "kmsdns/cli.h"
 #include "kmsdns/version.h"
 
 #include <getopt.h>
@@ -52,18 +53,8 @@ static void help(void)
            usage);
 }
 
-static int misuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int misuse(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "kmsdns-verify: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
-    return 3;
-}
+/* Misuse: the message and the usage on stderr, exit 3. */
+#define misuse(...) kmsdns_cli_misuse("kmsdns-verify", usage, 3, __VA_ARGS__)
 
 static int number(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
 {

@@ -10,6 +10,10 @@
 /* Prints "PROG: " and the formatted message to stderr, with a newline. */
 void kmsdns_cli_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Prints "PROG: message", then the usage text, to stderr; returns `code`. */
+int kmsdns_cli_misuse(const char *prog, const char *usage, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Flushes stdout; returns exit_code, or usage_exit when stdout could not be
  * written (full disk, closed pipe), after saying so on stderr. */
 int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmsdns/addr.h"
 #include "kmsdns/error.h"
 #include "kmsdns/name.h"
 
@@ -72,5 +73,9 @@ const char *kmsdns_rrdata_format(const struct kmsdns_rrdata *rr, bool with_ttl, 
 
 /* The normalised form of an ldns name rdf into out; KMSDNS_NAME if it cannot be. */
 int kmsdns_msg_rdf_name(const ldns_rdf *rdf, char out[KMSDNS_NAME_BUF]);
+
+/* The first nameserver of /etc/resolv.conf (port 53), through ldns.
+ * KMSDNS_NOTFOUND (none) or KMSDNS_ADDRESS (unusable), diag saying so. */
+int kmsdns_msg_system_resolver(struct kmsdns_addr *out, struct kmsdns_diag *diag);
 
 #endif
