@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Liveness probes of KMS hosts: a TCP connect to the SRV port, and
+ * optionally a DCE/RPC v5 bind for the KMS activation interface
+ * (51c82175-844e-4750-b0d8-ec255555bc06 v1.0, NDR transfer syntax) that must
+ * be answered with a bind_ack — which real Windows KMS hosts and kmsdns-hostd
+ * both do. Nothing beyond the bind is ever sent.
+ */
+#ifndef KMSDNS_PROBE_H
+#define KMSDNS_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmsdns/addr.h"
+
+enum kmsdns_probe_kind { KMSDNS_PROBE_TCP, KMSDNS_PROBE_RPC };
+
+struct kmsdns_probe {
+    struct kmsdns_addr addr; /* in: the host's address with the SRV port */
+    int rc;                  /* out: KMSDNS_OK, KMSDNS_UNREACHABLE (refused), KMSDNS_TIMEOUT,
+                                KMSDNS_REFUSED (bind_nak), KMSDNS_MALFORMED (not DCE/RPC), ... */
+    char why[128];           /* out: for a failure, what happened ("connection refused",
+                                "bind_nak (reason 2)", "closed without answering the bind") */
+    unsigned ms;             /* out: time to the answer */
+};
+
+/* Runs n probes at once (non-blocking sockets, one poll loop), each given
+ * timeout_ms in all. Returns KMSDNS_OK unless the batch could not run. */
+int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind kind,
+                     unsigned timeout_ms);
+
+/* Writes a bind PDU (ptype 11) for the KMS interface v1.0 offering NDR
+ * 8a885d04-1ceb-11c9-9fe8-08002b104860 v2, little-endian data representation,
+ * with call_id, into buf[cap]; returns its length (0 when cap is too small). */
+size_t kmsdns_rpc_bind_build(uint8_t *buf, size_t cap, uint32_t call_id);
+
+/*
+ * Reads an answer to that bind: KMSDNS_OK with *acked true for a bind_ack
+ * (ptype 12) echoing call_id and accepting the presentation context
+ * (result 0), *acked false for a bind_nak (ptype 13) or a rejected context;
+ * KMSDNS_MALFORMED for anything else (wrong version, short, wrong call_id).
+ */
+int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool *acked);
+
+#endif
