@@ -11,7 +11,7 @@
 #define VERIFY_PROG "kmsdns-verify"
 #define VERIFY_MAX_LIST 64
 
-enum verify_format { VERIFY_TEXT, VERIFY_JSON };
+enum verify_format { VERIFY_TEXT, VERIFY_JSON, VERIFY_NAGIOS, VERIFY_PROMETHEUS, VERIFY_HTML };
 
 struct verify_params {
     const char *configs[VERIFY_MAX_LIST];
@@ -25,7 +25,9 @@ struct verify_params {
     bool have_resolver;
     struct kmsdns_addr resolver;
     unsigned max_inflight, qps, timeout_ms, retries;
-    const char *tsig_key; /* sign the queries to the servers with this BIND key file */
+    const char *tsig_key;         /* sign the queries to the servers with this BIND key file */
+    const char *output;           /* write the report here, atomically (temp file + rename) */
+    double warning_s, critical_s; /* nagios: audit duration thresholds (0: none) */
     enum verify_format format;
 };
 
@@ -34,5 +36,17 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p);
 
 /* Builds the expectations, audits, renders; returns the plugin exit code. */
 int verify_exec(const struct verify_params *p);
+
+struct kmsdns_domain_result;
+struct kmsdns_audit_stats;
+
+/* The report, in the chosen format, to stdout or atomically to --output.
+ * render_new prints its own error and returns NULL when the output cannot be
+ * opened; render_end finishes (renames --output into place) and returns the
+ * exit code; render_abort leaves no file behind. */
+struct render *render_new(const struct verify_params *p);
+int render_domain(struct render *r, const struct kmsdns_domain_result *d);
+int render_end(struct render *r, const struct kmsdns_audit_stats *st);
+void render_abort(struct render *r);
 
 #endif

@@ -14,11 +14,9 @@
 #include "kmsdns/tsigkey.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct expected {
     char domain[KMSDNS_NAME_BUF];
@@ -31,14 +29,6 @@ struct source {
     size_t nexp, next_exp, next_dom;
     FILE *list;
     unsigned line;
-};
-
-struct sink {
-    enum verify_format format;
-    bool colour, progress;
-    unsigned long n;
-    unsigned count[4];
-    enum kmsdns_severity worst;
 };
 
 static struct expected *find(struct source *s, const char *domain)
@@ -183,101 +173,9 @@ static bool next_domain(void *ctx, char *domain, const struct kmsdns_expectation
     return false;
 }
 
-/* ---- rendering ------------------------------------------------------------ */
-
-static json_t *problems_json(const struct kmsdns_problem *p, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "code", p[i].code, "severity",
-                                           kmsdns_severity_name(p[i].severity), "message",
-                                           p[i].message));
-    return a;
-}
-
-static json_t *domain_json(const struct kmsdns_domain_result *r)
-{
-    json_t *servers = json_array();
-    for (size_t i = 0; i < r->nservers; i++) {
-        const struct kmsdns_server_result *s = &r->servers[i];
-        json_t *recs = json_array();
-        for (size_t k = 0; k < s->nrecords; k++) {
-            const struct kmsdns_rrdata *rr = &s->records[k];
-            json_array_append_new(recs,
-                                  json_pack("{s:i, s:i, s:i, s:s, s:I}", "priority", rr->priority,
-                                            "weight", rr->weight, "port", rr->port, "target",
-                                            rr->value, "ttl", (json_int_t)rr->ttl));
-        }
-        json_array_append_new(servers,
-                              json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
-                                        kmsdns_severity_name(s->status), "records", recs,
-                                        "problems", problems_json(s->problems, s->nproblems)));
-    }
-    return json_pack("{s:s, s:s, s:o, s:o}", "domain", r->domain, "status",
-                     kmsdns_severity_name(r->status), "servers", servers, "problems",
-                     problems_json(r->problems, r->nproblems));
-}
-
-static const char *paint(const struct sink *k, enum kmsdns_severity s)
-{
-    static const char *const c[] = {"\033[32m", "\033[33m", "\033[35m", "\033[31m"};
-    return k->colour ? c[s] : "";
-}
-
-static void text_row(const struct sink *k, const char *domain, const char *server,
-                     enum kmsdns_severity st, const struct kmsdns_problem *p, size_t n)
-{
-    printf("%-30s %-24s %s%-8s%s", domain, server, paint(k, st), kmsdns_severity_name(st),
-           k->colour ? "\033[0m" : "");
-    for (size_t i = 0; i < n; i++)
-        printf("%s%s: %s\n",
-               i ? "                                                        "
-                   "         "
-                 : " ",
-               p[i].code, p[i].message);
-    if (n == 0)
-        printf("\n");
-}
-
 static int emit(void *ctx, const struct kmsdns_domain_result *r)
 {
-    struct sink *k = ctx;
-    k->worst = r->status > k->worst ? r->status : k->worst;
-    k->count[r->status]++;
-    if (k->format == VERIFY_JSON) {
-        json_t *o = domain_json(r);
-        char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-        json_decref(o);
-        printf("%s\n    %s", k->n ? "," : "", s != NULL ? s : "null");
-        free(s);
-    } else {
-        if (r->nproblems > 0 || r->nservers == 0)
-            text_row(k, r->domain, "-", r->status, r->problems, r->nproblems);
-        for (size_t i = 0; i < r->nservers; i++)
-            text_row(k, r->domain, r->servers[i].server, r->servers[i].status,
-                     r->servers[i].problems, r->servers[i].nproblems);
-    }
-    k->n++;
-    if (k->progress && k->n % 100 == 0)
-        fprintf(stderr, "\r%lu domains checked", k->n);
-    return ferror(stdout) ? KMSDNS_IO : KMSDNS_OK;
-}
-
-static void finish_output(const struct sink *k, const struct kmsdns_audit_stats *st)
-{
-    if (k->progress)
-        fprintf(stderr, "\r%*s\r", 30, "");
-    if (k->format == VERIFY_JSON) {
-        printf("\n  ],\n  \"status\": \"%s\",\n  \"stats\": {\"domains\": %lu, \"queries\": %lu, "
-               "\"timeouts\": %lu, \"seconds\": %.3f}\n}\n",
-               kmsdns_severity_name(k->worst), k->n, st->queries, st->timeouts, st->seconds);
-        return;
-    }
-    printf("\n%lu domain%s: %u ok, %u warning, %u critical, %u unknown; status %s%s%s "
-           "(%lu queries in %.2f s)\n",
-           k->n, k->n == 1 ? "" : "s", k->count[0], k->count[1], k->count[3], k->count[2],
-           paint(k, k->worst), kmsdns_severity_name(k->worst), k->colour ? "\033[0m" : "",
-           st->queries, st->seconds);
+    return render_domain(ctx, r);
 }
 
 int verify_exec(const struct verify_params *p)
@@ -315,26 +213,26 @@ int verify_exec(const struct verify_params *p)
         kmsdns_tsig_key_free(key);
         return rc;
     }
-    struct sink k = {.format = p->format,
-                     .colour = p->format == VERIFY_TEXT && isatty(1),
-                     .progress = isatty(2)};
-    if (k.format == VERIFY_JSON)
-        printf("{\n  \"domains\": [");
-    else
-        printf("%-30s %-24s %-8s %s\n", "DOMAIN", "SERVER", "STATUS", "PROBLEMS");
+    struct render *out = render_new(p);
+    if (out == NULL) {
+        if (src.list != NULL)
+            fclose(src.list);
+        free(src.exp);
+        kmsdns_tsig_key_free(key);
+        return 3;
+    }
     struct kmsdns_audit_stats st;
     struct kmsdns_diag d;
     kmsdns_diag_init(&d);
-    rc = kmsdns_audit_run(&o, next_domain, &src, emit, &k, &st, &d);
+    rc = kmsdns_audit_run(&o, next_domain, &src, emit, out, &st, &d);
     if (src.list != NULL)
         fclose(src.list);
     free(src.exp);
     kmsdns_tsig_key_free(key);
     if (rc != KMSDNS_OK) {
-        fflush(stdout);
+        render_abort(out);
         kmsdns_cli_error(VERIFY_PROG, "%s", d.text[0] ? d.text : kmsdns_strerror(rc));
         return 3;
     }
-    finish_output(&k, &st);
-    return kmsdns_severity_exit(k.worst);
+    return render_end(out, &st);
 }

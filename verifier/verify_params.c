@@ -15,7 +15,9 @@ static const char usage[] =
     "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
-    "                     [--tsig-key FILE] [--probe none] [--format text|json]\n";
+    "                     [--tsig-key FILE] [--probe none] [--output FILE]\n"
+    "                     [--format text|json|nagios|prometheus|html]\n"
+    "                     [--warning SECS] [--critical SECS]\n";
 
 static void help(void)
 {
@@ -38,10 +40,15 @@ static void help(void)
            "                         (default 2)\n"
            "      --tsig-key FILE    sign the queries to the servers with this BIND key file;\n"
            "                         an answer that does not verify is tsig-error\n"
-           "      --probe none       (tcp and rpc probes, --client-view and the nagios,\n"
-           "                         prometheus and html formats are not implemented yet\n"
-           "                         in this version)\n"
-           "      --format F         text (default) or json\n"
+           "      --probe none       (tcp and rpc probes and --client-view are not\n"
+           "                         implemented yet in this version)\n"
+           "      --format F         text (default), json, nagios (one status line and\n"
+           "                         perfdata), prometheus (node_exporter textfile) or html\n"
+           "                         (one self-contained page)\n"
+           "      --output FILE      write the report to FILE atomically (a temporary file\n"
+           "                         renamed into place), e.g. for the textfile collector\n"
+           "      --warning SECS, --critical SECS\n"
+           "                         nagios: an audit that takes longer raises the status\n"
            "  -h, --help, -V, --version\n\n"
            "Problems: srv-missing, srv-mismatch, target-dot, target-cname,\n"
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
@@ -78,6 +85,28 @@ static int not_yet(const char *what)
 {
     fprintf(stderr, "kmsdns-verify: %s is not implemented yet in this version\n", what);
     return 3;
+}
+
+static int format(const char *arg, struct verify_params *p)
+{
+    static const char *const names[] = {"text", "json", "nagios", "prometheus", "html"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            p->format = (enum verify_format)i;
+            return 0;
+        }
+    return misuse("--format is text, json, nagios, prometheus or html, not '%s'", arg);
+}
+
+/* A duration threshold in seconds (nagios --warning / --critical). */
+static int seconds(const char *opt, const char *arg, double *out)
+{
+    char *end = NULL;
+    double v = strtod(arg, &end);
+    if (end == arg || *end != '\0' || !(v > 0) || v > 86400)
+        return misuse("%s takes seconds (more than 0, at most 86400), not '%s'", opt, arg);
+    *out = v;
+    return 0;
 }
 
 static int option(int c, const char *arg, struct verify_params *p)
@@ -120,14 +149,14 @@ static int option(int c, const char *arg, struct verify_params *p)
                    ? not_yet("--probe tcp|rpc")
                    : misuse("--probe is none, tcp or rpc, not '%s'", arg);
     case 'F':
-        if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0) {
-            p->format = arg[0] == 't' ? VERIFY_TEXT : VERIFY_JSON;
-            return 0;
-        }
-        if (strcmp(arg, "nagios") == 0 || strcmp(arg, "prometheus") == 0 ||
-            strcmp(arg, "html") == 0)
-            return not_yet("--format nagios|prometheus|html");
-        return misuse("--format is text, json, nagios, prometheus or html, not '%s'", arg);
+        return format(arg, p);
+    case 'o':
+        p->output = arg;
+        return 0;
+    case 'w':
+        return seconds("--warning", arg, &p->warning_s);
+    case 'k':
+        return seconds("--critical", arg, &p->critical_s);
     case 'C':
         return not_yet("--client-view");
     case 'T':
@@ -152,6 +181,9 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {"retries", required_argument, NULL, 'R'},
         {"probe", required_argument, NULL, 'p'},
         {"format", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"warning", required_argument, NULL, 'w'},
+        {"critical", required_argument, NULL, 'k'},
         {"client-view", no_argument, NULL, 'C'},
         {"tsig-key", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kmsdns-verify for monitoring systems: --format nagios parsed back (status
+# word, exit code, perfdata grammar, duration thresholds), --format prometheus
+# checked against the text exposition format (HELP/TYPE before samples, each
+# family's samples together, label values escaped) and written atomically with
+# --output, --format html as one self-contained file.
+# Usage: verify_monitor.sh LAB_DIR PATH_TO_kmsdns-verify
+. "$(dirname "$0")/common.sh" "$@"
+VER=${2:?path to kmsdns-verify}
+T=verify_monitor
+DATA=$(cd "$(dirname "$0")/../data/verify" && pwd)
+BOTH=(--server "127.0.0.1:$LAB_NAMED_PORT" --server "127.0.0.1:$LAB_KNOT_PORT")
+run() {
+  set +e
+  OUT=$("$VER" "$@" 2>"$WORK/err")
+  RC=$?
+  set -e
+  ERR=$(cat "$WORK/err")
+}
+
+check "nagios: one status line, the plugin exit code, perfdata as 'label'=value[UOM];warn;crit;min;max"
+perf_ok() { # every perfdata item matches the grammar
+  local item
+  for item in ${1#*|}; do
+    [[ "$item" =~ ^\'[a-z_]+\'=[0-9.]+(s|%|B|c)?\;[0-9.]*\;[0-9.]*\;[0-9.]*\;[0-9.]*$ ]] ||
+      fail "perfdata item '$item' does not follow the grammar"
+  done
+}
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --format nagios
+[ "$RC" -eq 0 ] || fail "healthy: exit $RC: $OUT $ERR"
+[ "$(wc -l <<<"$OUT")" -eq 1 ] || fail "more than one line: $OUT"
+[[ "$OUT" =~ ^KMSDNS\ OK\ -\ 1\ domains:\ 1\ ok ]] || fail "status line: $OUT"
+perf_ok "$OUT"
+ok "healthy: $OUT"
+run -c "$DATA/wrongport.conf" -c "$DATA/stale.conf" "${BOTH[@]}" --format nagios
+[ "$RC" -eq 2 ] && [[ "$OUT" =~ ^KMSDNS\ CRITICAL\ - ]] || fail "critical: exit $RC: $OUT"
+grep -q "'problems_critical'=2;;;0;" <<<"$OUT" || fail "critical count: $OUT"
+grep -q "'problems_warning'=2;;;0;" <<<"$OUT" || fail "warning count: $OUT"
+perf_ok "$OUT"
+ok "critical: exit 2, counts in the perfdata"
+run -c "$DATA/stale.conf" "${BOTH[@]}" --format nagios
+[ "$RC" -eq 1 ] && [[ "$OUT" =~ ^KMSDNS\ WARNING\ - ]] || fail "warning: exit $RC: $OUT"
+ok "warning: exit 1"
+# a healthy audit takes more than 0.1 ms: over --warning, under --critical
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --format nagios \
+  --warning 0.0001 --critical 60
+[ "$RC" -eq 1 ] && [[ "$OUT" =~ ^KMSDNS\ WARNING\ -\ 1\ domains:\ 1\ ok.*audit\ took ]] ||
+  fail "slow audit: exit $RC: $OUT"
+grep -Eq "'time'=[0-9.]+s;0.0001;60;0;" <<<"$OUT" || fail "thresholds in perfdata: $OUT"
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --format nagios \
+  --warning 0.0001 --critical 0.0002
+[ "$RC" -eq 2 ] && [[ "$OUT" =~ ^KMSDNS\ CRITICAL ]] || fail "slower: exit $RC: $OUT"
+ok "an audit slower than --warning / --critical: WARNING / CRITICAL, thresholds in the perfdata"
+run --domain "healthy.verify.test" --server 127.0.0.1:9 --timeout 200 --retries 0 --format nagios
+[ "$RC" -eq 3 ] && [[ "$OUT" =~ ^KMSDNS\ UNKNOWN ]] || fail "unknown: exit $RC: $OUT"
+ok "no server answered: UNKNOWN, exit 3"
+
+check "prometheus: exposition format, written atomically with --output"
+prom_ok() { # FILE: the text exposition format, strictly enough for node_exporter
+  awk '
+    /^# HELP / { help[$3] = 1; next }
+    /^# TYPE / { if (!help[$3]) bad("TYPE before HELP for " $3); type[$3] = $4; next }
+    /^#/ { bad("stray comment") }
+    {
+      if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$/)
+        bad("sample line: " $0)
+      name = $0; sub(/[{ ].*/, "", name)
+      if (!(name in type)) bad("sample without TYPE: " name)
+      if (name != last && (name in seen)) bad("family " name " split up")
+      seen[name] = 1; last = name
+    }
+    function bad(m) { print m > "/dev/stderr"; err = 1 }
+    END { exit err }' "$1"
+}
+prom=$WORK/kms.prom
+echo "old content" >"$prom"
+run -c "$DATA/wrongport.conf" -c "$DATA/healthy-kms1.conf" "${BOTH[@]}" --format prometheus --output "$prom"
+[ "$RC" -eq 2 ] || fail "exit $RC: $ERR"
+[ -z "$OUT" ] || fail "--output printed to stdout: $OUT"
+prom_ok "$prom" || fail "not valid exposition text: $(cat "$prom")"
+grep -q '^kmsdns_verify_domain_status{domain="wrongport.verify.test"} 2$' "$prom" || fail "domain gauge"
+grep -q "^kmsdns_verify_server_status{domain=\"wrongport.verify.test\",server=\"127.0.0.1:$LAB_KNOT_PORT\"} 2$" "$prom" ||
+  fail "server gauge"
+grep -q '^kmsdns_verify_problems{code="srv-mismatch",severity="critical"} 2$' "$prom" || fail "problem count"
+grep -Eq '^kmsdns_verify_last_success_timestamp_seconds [0-9]{10}$' "$prom" || fail "last success"
+grep -Eq '^kmsdns_verify_duration_seconds [0-9.]+$' "$prom" || fail "duration"
+[ -z "$(find "$WORK" -name 'kms.prom.tmp*')" ] || fail "temporary file left"
+ok "valid, complete, renamed into place"
+before=$(cat "$prom")
+run --bogus --format prometheus --output "$prom"
+[ "$RC" -eq 3 ] && [ "$(cat "$prom")" = "$before" ] || fail "a failed run touched the file"
+run -c "$DATA/bad-key.conf" --format prometheus --output "$prom"
+[ "$RC" -eq 3 ] && [ "$(cat "$prom")" = "$before" ] || fail "a config error touched the file"
+[ -z "$(find "$WORK" -name 'kms.prom.tmp*')" ] || fail "temporary file left after a failure"
+ok "a failed run leaves the previous file as it was"
+run --domain healthy.verify.test "${BOTH[@]}" --format prometheus --output /nonexistent-dir/kms.prom
+[ "$RC" -eq 3 ] && grep -q "/nonexistent-dir/kms.prom.tmp" <<<"$ERR" || fail "unwritable: exit $RC: $ERR"
+ok "an unwritable --output: exit 3, said so"
+
+check "html: one self-contained page with the matrix and the problems"
+html=$WORK/report.html
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" -c "$DATA/wrongport.conf" -c "$DATA/stale.conf" \
+  "${BOTH[@]}" --format html --output "$html"
+[ "$RC" -eq 2 ] || fail "exit $RC: $ERR"
+grep -Eiq '<(script|link|img)[^>]*(src|href)=' "$html" && fail "external assets referenced"
+grep -q '<tr data-domain="wrongport.verify.test"><th class="critical">' "$html" || fail "matrix row"
+grep -q 'Fix: publish again' "$html" || fail "fix text"
+ok "self-contained, matrix and fixes present"

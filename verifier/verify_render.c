@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmsdns-verify's reports. text and json stream each domain as it comes;
+ * nagios keeps counts; prometheus writes its two per-domain families to
+ * temporary files so each family's samples stay together; html keeps the
+ * (small) matrix in memory. With --output the report goes to a temporary
+ * file beside the target and is renamed into place only when complete.
+ */
+#include "verify.h"
+
+#include "kmsdns/audit.h"
+#include "kmsdns/cli.h"
+#include "kmsdns/version.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct cell {
+    char server[KMSDNS_ADDR_TEXT_MAX];
+    enum kmsdns_severity status;
+};
+
+struct row {
+    char domain[KMSDNS_NAME_BUF];
+    enum kmsdns_severity status;
+    struct cell *cells;
+    size_t ncells;
+    char *problems; /* "<li>" lines, escaped */
+};
+
+struct render {
+    const struct verify_params *p;
+    FILE *out;
+    char tmp[4096];
+    bool colour, progress;
+    unsigned long n;
+    unsigned count[4];
+    enum kmsdns_severity worst;
+    unsigned long per_code[16][4];
+    FILE *prom_domain, *prom_server;
+    struct row *rows;
+    size_t nrows;
+    time_t started;
+};
+
+static const char *const codes[] = {
+    "srv-missing",     "srv-mismatch",     "extra-record",       "srv-inconsistent",
+    "serial-mismatch", "ttl-inconsistent", "target-no-address",  "address-mismatch",
+    "target-cname",    "target-dot",       "server-unreachable", "server-not-authoritative",
+    "tsig-error",      "probe-failed"};
+#define NCODES (sizeof codes / sizeof codes[0])
+
+static void count_problems(struct render *r, const struct kmsdns_problem *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < NCODES; c++)
+            if (strcmp(p[i].code, codes[c]) == 0)
+                r->per_code[c][p[i].severity]++;
+}
+
+/* ---- text and json ---------------------------------------------------------- */
+
+static const char *paint(const struct render *r, enum kmsdns_severity s)
+{
+    static const char *const c[] = {"\033[32m", "\033[33m", "\033[35m", "\033[31m"};
+    return r->colour ? c[s] : "";
+}
+
+static void text_row(struct render *r, const char *domain, const char *server,
+                     enum kmsdns_severity st, const struct kmsdns_problem *p, size_t n)
+{
+    fprintf(r->out, "%-30s %-24s %s%-8s%s", domain, server, paint(r, st), kmsdns_severity_name(st),
+            r->colour ? "\033[0m" : "");
+    for (size_t i = 0; i < n; i++)
+        fprintf(r->out, "%*s%s: %s\n", i ? 65 : 1, "", p[i].code, p[i].message);
+    if (n == 0)
+        fprintf(r->out, "\n");
+}
+
+static json_t *problems_json(const struct kmsdns_problem *p, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "code", p[i].code, "severity",
+                                           kmsdns_severity_name(p[i].severity), "message",
+                                           p[i].message));
+    return a;
+}
+
+static json_t *domain_json(const struct kmsdns_domain_result *d)
+{
+    json_t *servers = json_array();
+    for (size_t i = 0; i < d->nservers; i++) {
+        const struct kmsdns_server_result *s = &d->servers[i];
+        json_t *recs = json_array();
+        for (size_t k = 0; k < s->nrecords; k++) {
+            const struct kmsdns_rrdata *rr = &s->records[k];
+            json_array_append_new(recs,
+                                  json_pack("{s:i, s:i, s:i, s:s, s:I}", "priority", rr->priority,
+                                            "weight", rr->weight, "port", rr->port, "target",
+                                            rr->value, "ttl", (json_int_t)rr->ttl));
+        }
+        json_array_append_new(servers,
+                              json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
+                                        kmsdns_severity_name(s->status), "records", recs,
+                                        "problems", problems_json(s->problems, s->nproblems)));
+    }
+    return json_pack("{s:s, s:s, s:o, s:o}", "domain", d->domain, "status",
+                     kmsdns_severity_name(d->status), "servers", servers, "problems",
+                     problems_json(d->problems, d->nproblems));
+}
+
+/* ---- prometheus ---------------------------------------------------------- */
+
+/* A label value with \\, " and newlines escaped (exposition format). */
+static void prom_label(FILE *f, const char *v)
+{
+    for (; *v != '\0'; v++) {
+        if (*v == '\\' || *v == '"')
+            fputc('\\', f);
+        if (*v == '\n') {
+            fputs("\\n", f);
+            continue;
+        }
+        fputc(*v, f);
+    }
+}
+
+static void prom_domain(struct render *r, const struct kmsdns_domain_result *d)
+{
+    fputs("kmsdns_verify_domain_status{domain=\"", r->prom_domain);
+    prom_label(r->prom_domain, d->domain);
+    fprintf(r->prom_domain, "\"} %d\n", kmsdns_severity_exit(d->status));
+    for (size_t i = 0; i < d->nservers; i++) {
+        fputs("kmsdns_verify_server_status{domain=\"", r->prom_server);
+        prom_label(r->prom_server, d->domain);
+        fputs("\",server=\"", r->prom_server);
+        prom_label(r->prom_server, d->servers[i].server);
+        fprintf(r->prom_server, "\"} %d\n", kmsdns_severity_exit(d->servers[i].status));
+    }
+}
+
+static void prom_copy(FILE *from, FILE *to)
+{
+    char buf[8192];
+    size_t n;
+    rewind(from);
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        fwrite(buf, 1, n, to);
+}
+
+static void prom_end(struct render *r, const struct kmsdns_audit_stats *st)
+{
+    FILE *f = r->out;
+    fputs("# HELP kmsdns_verify_domain_status Status of each domain's _vlmcs._tcp records "
+          "(0 ok, 1 warning, 2 critical, 3 unknown).\n# TYPE kmsdns_verify_domain_status gauge\n",
+          f);
+    prom_copy(r->prom_domain, f);
+    fputs("# HELP kmsdns_verify_server_status Status of each server of each domain "
+          "(0 ok, 1 warning, 2 critical, 3 unknown).\n# TYPE kmsdns_verify_server_status gauge\n",
+          f);
+    prom_copy(r->prom_server, f);
+    fputs("# HELP kmsdns_verify_problems Problems found in this audit, by code and severity.\n"
+          "# TYPE kmsdns_verify_problems gauge\n",
+          f);
+    for (size_t c = 0; c < NCODES; c++)
+        for (int s = 1; s < 4; s++)
+            if (r->per_code[c][s] > 0)
+                fprintf(f, "kmsdns_verify_problems{code=\"%s\",severity=\"%s\"} %lu\n", codes[c],
+                        kmsdns_severity_name((enum kmsdns_severity)s), r->per_code[c][s]);
+    fprintf(f,
+            "# HELP kmsdns_verify_status Worst status of the audit (0 ok, 1 warning, 2 critical, "
+            "3 unknown).\n# TYPE kmsdns_verify_status gauge\nkmsdns_verify_status %d\n"
+            "# HELP kmsdns_verify_domains Domains audited.\n# TYPE kmsdns_verify_domains gauge\n"
+            "kmsdns_verify_domains %lu\n"
+            "# HELP kmsdns_verify_queries DNS queries sent by the audit.\n"
+            "# TYPE kmsdns_verify_queries gauge\nkmsdns_verify_queries %lu\n"
+            "# HELP kmsdns_verify_duration_seconds How long the audit took.\n"
+            "# TYPE kmsdns_verify_duration_seconds gauge\nkmsdns_verify_duration_seconds %.3f\n"
+            "# HELP kmsdns_verify_last_success_timestamp_seconds When an audit last completed "
+            "(whatever it found).\n# TYPE kmsdns_verify_last_success_timestamp_seconds gauge\n"
+            "kmsdns_verify_last_success_timestamp_seconds %lld\n",
+            kmsdns_severity_exit(r->worst), r->n, st->queries, st->seconds, (long long)time(NULL));
+}
+
+/* ---- html --------------------------------------------------------------------- */
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static const char *fix_for(const char *code)
+{
+    static const char *const fix[][2] = {
+        {"srv-missing", "publish the host (kmsdns-publish); check replication to this server"},
+        {"srv-mismatch", "publish again: the publisher replaces only that host's record"},
+        {"extra-record", "retire the stale host: kmsdns-publish --withdraw --fqdn HOST"},
+        {"srv-inconsistent", "check zone transfers or AD replication; publish with --wait"},
+        {"serial-mismatch", "check NOTIFY and zone transfers, or AD replication"},
+        {"ttl-inconsistent", "check zone transfers: the servers hold different data"},
+        {"target-no-address", "register the host's A/AAAA ([host] addresses)"},
+        {"address-mismatch", "fix the host's address records, or [host] addresses"},
+        {"target-cname", "point the SRV record at the host's own name"},
+        {"target-dot", "remove the \".\" record and publish the real hosts"},
+        {"server-unreachable", "check the server and the network path"},
+        {"server-not-authoritative", "fix the NS records (lame delegation) or the --server list"},
+        {"tsig-error", "check the key on both sides"},
+        {"probe-failed", "check the KMS host is running and reachable on its port"},
+    };
+    for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
+        if (strcmp(code, fix[i][0]) == 0)
+            return fix[i][1];
+    return "";
+}
+
+/* Appends the domain's problems as escaped <li> lines to row->problems. */
+static void html_problems(struct row *w, const char *where, const struct kmsdns_problem *p,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (m == NULL)
+            return;
+        fprintf(m, "<li class=\"%s\"><b>", kmsdns_severity_name(p[i].severity));
+        html_text(m, w->domain);
+        fputs("</b> ", m);
+        html_text(m, where);
+        fprintf(m, ": <code>%s</code> ", p[i].code);
+        html_text(m, p[i].message);
+        fputs(" <span class=\"fix\">Fix: ", m);
+        html_text(m, fix_for(p[i].code));
+        fputs("</span></li>\n", m);
+        fclose(m);
+        size_t old = w->problems != NULL ? strlen(w->problems) : 0;
+        char *nw = realloc(w->problems, old + len + 1);
+        if (nw != NULL) {
+            memcpy(nw + old, buf, len + 1);
+            w->problems = nw;
+        }
+        free(buf);
+    }
+}
+
+static int html_keep(struct render *r, const struct kmsdns_domain_result *d)
+{
+    struct row *v = realloc(r->rows, (r->nrows + 1) * sizeof *v);
+    if (v == NULL)
+        return KMSDNS_NOMEM;
+    r->rows = v;
+    struct row *w = &v[r->nrows++];
+    memset(w, 0, sizeof *w);
+    snprintf(w->domain, sizeof w->domain, "%s", d->domain);
+    w->status = d->status;
+    w->cells = calloc(d->nservers + 1, sizeof *w->cells);
+    for (size_t i = 0; w->cells != NULL && i < d->nservers; i++) {
+        snprintf(w->cells[i].server, sizeof w->cells[i].server, "%s", d->servers[i].server);
+        w->cells[i].status = d->servers[i].status;
+        w->ncells++;
+    }
+    html_problems(w, "(domain)", d->problems, d->nproblems);
+    for (size_t i = 0; i < d->nservers; i++)
+        html_problems(w, d->servers[i].server, d->servers[i].problems, d->servers[i].nproblems);
+    return KMSDNS_OK;
+}
+
+static void html_end(struct render *r, const struct kmsdns_audit_stats *st)
+{
+    FILE *f = r->out;
+    const char **servers = NULL;
+    size_t ns = 0;
+    for (size_t i = 0; i < r->nrows; i++)
+        for (size_t k = 0; k < r->rows[i].ncells; k++) {
+            size_t j = 0;
+            while (j < ns && strcmp(servers[j], r->rows[i].cells[k].server) != 0)
+                j++;
+            if (j == ns) {
+                const char **nv = realloc(servers, (ns + 1) * sizeof *nv);
+                if (nv == NULL)
+                    continue;
+                servers = nv;
+                servers[ns++] = r->rows[i].cells[k].server;
+            }
+        }
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", localtime(&r->started));
+    fprintf(
+        f,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        "<title>kmsdns-verify: %s</title>\n<style>\n"
+        "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
+        "table{border-collapse:collapse}th,td{border:1px solid #999;padding:.3em .6em}\n"
+        "td.ok{background:#c8f0c8}td.warning{background:#fff0a0}"
+        "td.critical{background:#f4b4b4}td.unknown{background:#d8c8f0}td.none{color:#999}\n"
+        "li.critical{color:#900}li.warning{color:#850}li.unknown{color:#537}\n"
+        ".fix{color:#444;font-style:italic}\n"
+        "@media print{td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n"
+        "</style></head><body>\n<h1>KMS SRV audit: <span id=\"status\" "
+        "class=\"%s\">%s</span></h1>\n"
+        "<p id=\"scope\">%lu domain%s, %zu server%s, %lu queries in %.2f s; run at %s by %s.</p>\n"
+        "<table id=\"matrix\"><thead><tr><th>domain</th>",
+        kmsdns_severity_name(r->worst), kmsdns_severity_name(r->worst),
+        kmsdns_severity_name(r->worst), r->n, r->n == 1 ? "" : "s", ns, ns == 1 ? "" : "s",
+        st->queries, st->seconds, when, kmsdns_version());
+    for (size_t j = 0; j < ns; j++) {
+        fputs("<th>", f);
+        html_text(f, servers[j]);
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < r->nrows; i++) {
+        const struct row *w = &r->rows[i];
+        fprintf(f, "<tr data-domain=\"%s\"><th class=\"%s\">%s</th>", w->domain,
+                kmsdns_severity_name(w->status), w->domain);
+        for (size_t j = 0; j < ns; j++) {
+            const struct cell *c = NULL;
+            for (size_t k = 0; k < w->ncells && c == NULL; k++)
+                if (strcmp(w->cells[k].server, servers[j]) == 0)
+                    c = &w->cells[k];
+            if (c == NULL)
+                fputs("<td class=\"none\">-</td>", f);
+            else
+                fprintf(f, "<td class=\"%s\" data-server=\"%s\">%s</td>",
+                        kmsdns_severity_name(c->status), servers[j],
+                        kmsdns_severity_name(c->status));
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n<h2>Problems</h2>\n<ul id=\"problems\">\n", f);
+    for (size_t i = 0; i < r->nrows; i++)
+        if (r->rows[i].problems != NULL)
+            fputs(r->rows[i].problems, f);
+    fputs("</ul>\n</body></html>\n", f);
+    free(servers);
+}
+
+/* ---- the interface ------------------------------------------------------------ */
+
+struct render *render_new(const struct verify_params *p)
+{
+    struct render *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->p = p;
+    r->out = stdout;
+    r->started = time(NULL);
+    if (p->output != NULL) {
+        snprintf(r->tmp, sizeof r->tmp, "%s.tmp.%ld", p->output, (long)getpid());
+        if ((r->out = fopen(r->tmp, "w")) == NULL) {
+            kmsdns_cli_error(VERIFY_PROG, "%s: %s", r->tmp, strerror(errno));
+            free(r);
+            return NULL;
+        }
+    }
+    r->colour = p->format == VERIFY_TEXT && p->output == NULL && isatty(1);
+    r->progress = isatty(2);
+    if (p->format == VERIFY_PROMETHEUS) {
+        r->prom_domain = tmpfile();
+        r->prom_server = tmpfile();
+        if (r->prom_domain == NULL || r->prom_server == NULL) {
+            kmsdns_cli_error(VERIFY_PROG, "no temporary file: %s", strerror(errno));
+            render_abort(r);
+            return NULL;
+        }
+    }
+    if (p->format == VERIFY_JSON)
+        fputs("{\n  \"domains\": [", r->out);
+    else if (p->format == VERIFY_TEXT)
+        fprintf(r->out, "%-30s %-24s %-8s %s\n", "DOMAIN", "SERVER", "STATUS", "PROBLEMS");
+    return r;
+}
+
+int render_domain(struct render *r, const struct kmsdns_domain_result *d)
+{
+    r->worst = d->status > r->worst ? d->status : r->worst;
+    r->count[d->status]++;
+    count_problems(r, d->problems, d->nproblems);
+    for (size_t i = 0; i < d->nservers; i++)
+        count_problems(r, d->servers[i].problems, d->servers[i].nproblems);
+    int rc = KMSDNS_OK;
+    if (r->p->format == VERIFY_JSON) {
+        json_t *o = domain_json(d);
+        char *s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+        json_decref(o);
+        fprintf(r->out, "%s\n    %s", r->n ? "," : "", s != NULL ? s : "null");
+        free(s);
+    } else if (r->p->format == VERIFY_TEXT) {
+        if (d->nproblems > 0 || d->nservers == 0)
+            text_row(r, d->domain, "-", d->status, d->problems, d->nproblems);
+        for (size_t i = 0; i < d->nservers; i++)
+            text_row(r, d->domain, d->servers[i].server, d->servers[i].status,
+                     d->servers[i].problems, d->servers[i].nproblems);
+    } else if (r->p->format == VERIFY_PROMETHEUS) {
+        prom_domain(r, d);
+    } else if (r->p->format == VERIFY_HTML) {
+        rc = html_keep(r, d);
+    }
+    r->n++;
+    if (r->progress && r->n % 100 == 0)
+        fprintf(stderr, "\r%lu domains checked", r->n);
+    return rc != KMSDNS_OK ? rc : ferror(r->out) ? KMSDNS_IO : KMSDNS_OK;
+}
+
+/* Nagios: a duration past --warning/--critical raises the status. */
+static enum kmsdns_severity with_thresholds(const struct render *r, double secs)
+{
+    enum kmsdns_severity s = r->worst;
+    if (r->p->critical_s > 0 && secs >= r->p->critical_s && s < KMSDNS_SEV_CRITICAL)
+        s = KMSDNS_SEV_CRITICAL;
+    else if (r->p->warning_s > 0 && secs >= r->p->warning_s && s < KMSDNS_SEV_WARNING)
+        s = KMSDNS_SEV_WARNING;
+    return s;
+}
+
+static void threshold(FILE *f, double v)
+{
+    if (v > 0)
+        fprintf(f, "%g", v);
+}
+
+static int nagios_end(struct render *r, const struct kmsdns_audit_stats *st)
+{
+    static const char *const word[] = {"OK", "WARNING", "UNKNOWN", "CRITICAL"};
+    enum kmsdns_severity s = with_thresholds(r, st->seconds);
+    unsigned long crit = 0, warn = 0, unk = 0;
+    for (size_t c = 0; c < NCODES; c++)
+        crit += r->per_code[c][KMSDNS_SEV_CRITICAL], warn += r->per_code[c][KMSDNS_SEV_WARNING],
+            unk += r->per_code[c][KMSDNS_SEV_UNKNOWN];
+    fprintf(r->out, "KMSDNS %s - %lu domains: %u ok, %u warning, %u critical, %u unknown", word[s],
+            r->n, r->count[0], r->count[1], r->count[3], r->count[2]);
+    if (s != r->worst)
+        fprintf(r->out, "; audit took %.2f s", st->seconds);
+    fprintf(r->out,
+            " | 'domains'=%lu;;;0; 'domains_ok'=%u;;;0; 'problems_critical'=%lu;;;0; "
+            "'problems_warning'=%lu;;;0; 'problems_unknown'=%lu;;;0; 'queries'=%lu;;;0; "
+            "'time'=%.3fs;",
+            r->n, r->count[0], crit, warn, unk, st->queries, st->seconds);
+    threshold(r->out, r->p->warning_s);
+    fputc(';', r->out);
+    threshold(r->out, r->p->critical_s);
+    fputs(";0;\n", r->out);
+    return kmsdns_severity_exit(s);
+}
+
+static void finish_text_json(struct render *r, const struct kmsdns_audit_stats *st)
+{
+    if (r->p->format == VERIFY_JSON) {
+        fprintf(r->out,
+                "\n  ],\n  \"status\": \"%s\",\n  \"stats\": {\"domains\": %lu, \"queries\": %lu, "
+                "\"timeouts\": %lu, \"seconds\": %.3f}\n}\n",
+                kmsdns_severity_name(r->worst), r->n, st->queries, st->timeouts, st->seconds);
+        return;
+    }
+    fprintf(r->out,
+            "\n%lu domain%s: %u ok, %u warning, %u critical, %u unknown; status %s%s%s "
+            "(%lu queries in %.2f s)\n",
+            r->n, r->n == 1 ? "" : "s", r->count[0], r->count[1], r->count[3], r->count[2],
+            paint(r, r->worst), kmsdns_severity_name(r->worst), r->colour ? "\033[0m" : "",
+            st->queries, st->seconds);
+}
+
+int render_end(struct render *r, const struct kmsdns_audit_stats *st)
+{
+    if (r->progress)
+        fprintf(stderr, "\r%*s\r", 30, "");
+    int code = kmsdns_severity_exit(r->worst);
+    switch (r->p->format) {
+    case VERIFY_TEXT:
+    case VERIFY_JSON:
+        finish_text_json(r, st);
+        break;
+    case VERIFY_NAGIOS:
+        code = nagios_end(r, st);
+        break;
+    case VERIFY_PROMETHEUS:
+        prom_end(r, st);
+        break;
+    case VERIFY_HTML:
+        html_end(r, st);
+        break;
+    }
+    bool failed = fflush(r->out) != 0 || ferror(r->out);
+    if (r->p->output != NULL) {
+        failed |= fclose(r->out) != 0;
+        r->out = NULL;
+        if (!failed && rename(r->tmp, r->p->output) != 0) {
+            kmsdns_cli_error(VERIFY_PROG, "cannot rename %s to %s: %s", r->tmp, r->p->output,
+                             strerror(errno));
+            failed = true;
+        }
+        if (failed)
+            unlink(r->tmp);
+    }
+    if (failed && r->p->output != NULL)
+        code = 3;
+    render_abort(r);
+    return code;
+}
+
+void render_abort(struct render *r)
+{
+    if (r == NULL)
+        return;
+    if (r->out != NULL && r->out != stdout) {
+        fclose(r->out);
+        unlink(r->tmp);
+    }
+    if (r->prom_domain != NULL)
+        fclose(r->prom_domain);
+    if (r->prom_server != NULL)
+        fclose(r->prom_server);
+    for (size_t i = 0; i < r->nrows; i++) {
+        free(r->rows[i].cells);
+        free(r->rows[i].problems);
+    }
+    free(r->rows);
+    free(r);
+}
