@@ -247,14 +247,28 @@ static void add_server(struct engine *e, struct slot *s, const struct kmsdns_add
     s->chans[s->nobs++] = c;
 }
 
-/* All servers known: ask each for the SRV RRset and the zone's SOA. */
+/* --client-view: the resolver, asked as a client asks it, as one more entry. */
+static void add_client_view(struct engine *e, struct slot *s)
+{
+    if (!e->o->client_view || e->resolver == NULL || s->nobs == MAX_SERVERS)
+        return;
+    memset(&s->obs[s->nobs], 0, sizeof s->obs[0]);
+    s->obs[s->nobs].addr = e->resolver->addr;
+    s->obs[s->nobs].client_view = true;
+    s->chans[s->nobs++] = e->resolver;
+}
+
+/* All servers known: ask each for the SRV RRset and the zone's SOA (the
+ * client view only for the SRV RRset, recursively). */
 static void ask_servers(struct engine *e, struct slot *s)
 {
     if (s->nobs == 0)
         trouble(s, "no server found for %s", s->owner);
+    add_client_view(e, s);
     for (unsigned i = 0; i < s->nobs && e->rc == KMSDNS_OK; i++) {
-        e->rc = ask(e, s, s->chans[i], Q_SRV, s->owner, LDNS_RR_TYPE_SRV, false, i, 0);
-        if (e->rc == KMSDNS_OK)
+        bool cv = s->obs[i].client_view;
+        e->rc = ask(e, s, s->chans[i], Q_SRV, s->owner, LDNS_RR_TYPE_SRV, cv, i, 0);
+        if (e->rc == KMSDNS_OK && !cv)
             e->rc = ask(e, s, s->chans[i], Q_SOA, s->owner, LDNS_RR_TYPE_SOA, false, i, 0);
     }
 }
@@ -350,7 +364,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
     o->rcode = ldns_pkt_get_rcode(p);
     o->aa = ldns_pkt_aa(p);
     kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->owner, LDNS_RR_TYPE_SRV, &o->srv, &o->nsrv);
-    if (!(o->aa && (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
+    if (!((o->aa || o->client_view) &&
+          (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
         return;
     o->targets =
         o->nsrv ? calloc(o->nsrv < MAX_TARGETS ? o->nsrv : MAX_TARGETS, sizeof *o->targets) : NULL;
@@ -364,10 +379,11 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         unsigned ti = (unsigned)o->ntargets++;
         snprintf(o->targets[ti].name, sizeof o->targets[ti].name, "%s", t);
         o->targets[ti].asked = o->targets[ti].answered = true;
-        e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, false, q->server, ti);
+        e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, o->client_view, q->server,
+                    ti);
         if (e->rc == KMSDNS_OK)
-            e->rc =
-                ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_AAAA, false, q->server, ti);
+            e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_AAAA, o->client_view,
+                        q->server, ti);
     }
 }
 
@@ -389,7 +405,8 @@ static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
         t->answered = false;
         return;
     }
-    if (!ldns_pkt_aa(p) || ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+    bool cv = s->obs[q->server].client_view;
+    if ((!ldns_pkt_aa(p) && !cv) || ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
         t->asked = false;
         return;
     }
@@ -579,7 +596,7 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
     clock_gettime(CLOCK_MONOTONIC, &e.last);
     e.tokens = 1;
     int rc = e.win != NULL ? KMSDNS_OK : KMSDNS_NOMEM;
-    if (rc == KMSDNS_OK && (o->nservers == 0 || o->ns)) {
+    if (rc == KMSDNS_OK && (o->nservers == 0 || o->ns || o->client_view)) {
         struct kmsdns_addr ra;
         rc = resolver_addr(o, &ra, diag);
         if (rc == KMSDNS_OK && (e.resolver = chan_get(&e, &ra)) == NULL)

@@ -69,8 +69,14 @@ static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsd
 /* A server whose SRV answer can be judged: authoritative NOERROR/NXDOMAIN. */
 static bool judged(const struct kmsdns_server_obs *o)
 {
-    return o->answered && o->aa &&
+    return o->answered && (o->aa || o->client_view) &&
            (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN);
+}
+
+/* Servers whose answers are compared with each other: not the client view. */
+static bool compared(const struct kmsdns_server_obs *o)
+{
+    return judged(o) && !o->client_view;
 }
 
 static const struct kmsdns_target_obs *target_of(const struct kmsdns_server_obs *o, const char *t)
@@ -236,12 +242,12 @@ static void compare(struct kmsdns_server_result *res, const struct kmsdns_server
                     const char *owner)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!judged(&o[i]))
+        if (!compared(&o[i]))
             continue;
         const char *rr_other = NULL, *ttl_other = NULL, *serial_other = NULL;
         uint32_t other_ttl = 0, other_serial = 0;
         for (size_t k = 0; k < n; k++) {
-            if (k == i || !judged(&o[k]))
+            if (k == i || !compared(&o[k]))
                 continue;
             bool same = same_rrset(&o[i], &o[k]);
             if (!same && rr_other == NULL)
@@ -272,7 +278,7 @@ static void reachability(struct kmsdns_server_result *res, const struct kmsdns_s
 {
     bool any = false;
     for (size_t i = 0; i < n; i++)
-        any |= o[i].answered;
+        any |= o[i].answered && !o[i].client_view;
     for (size_t i = 0; i < n; i++) {
         if (!o[i].answered)
             PROBLEM(&res[i], "server-unreachable", any ? KMSDNS_SEV_WARNING : KMSDNS_SEV_UNKNOWN,
@@ -310,6 +316,7 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
         struct kmsdns_server_result *sr = &out->servers[i];
         kmsdns_addr_format(&obs[i].addr, sr->server);
         sr->answered = obs[i].answered;
+        sr->client_view = obs[i].client_view;
         sr->records = obs[i].srv;
         sr->nrecords = judged(&obs[i]) ? obs[i].nsrv : 0;
     }

@@ -22,6 +22,7 @@ struct verify_params {
     struct kmsdns_addr servers[VERIFY_MAX_LIST];
     size_t nservers;
     bool ns;
+    bool client_view;
     bool have_resolver;
     struct kmsdns_addr resolver;
     unsigned max_inflight, qps, timeout_ms, retries;

@@ -189,7 +189,8 @@ int verify_exec(const struct verify_params *p)
                                   .timeout_ms = p->timeout_ms,
                                   .tries = p->retries + 1,
                                   .max_inflight = p->max_inflight,
-                                  .qps = p->qps};
+                                  .qps = p->qps,
+                                  .client_view = p->client_view};
     kmsdns_tsig_key *key = NULL;
     struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);

@@ -15,7 +15,7 @@ static const char usage[] =
     "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
-    "                     [--tsig-key FILE] [--probe none] [--output FILE]\n"
+    "                     [--tsig-key FILE] [--client-view] [--probe none] [--output FILE]\n"
     "                     [--format text|json|nagios|prometheus|html]\n"
     "                     [--warning SECS] [--critical SECS]\n";
 
@@ -40,8 +40,9 @@ static void help(void)
            "                         (default 2)\n"
            "      --tsig-key FILE    sign the queries to the servers with this BIND key file;\n"
            "                         an answer that does not verify is tsig-error\n"
-           "      --probe none       (tcp and rpc probes and --client-view are not\n"
-           "                         implemented yet in this version)\n"
+           "      --client-view      also ask the resolver as a client would (recursion, no AA\n"
+           "                         expected): one more entry per domain, \"view\": \"client\"\n"
+           "      --probe none       (tcp and rpc probes are not implemented yet)\n"
            "      --format F         text (default), json, nagios (one status line and\n"
            "                         perfdata), prometheus (node_exporter textfile) or html\n"
            "                         (one self-contained page)\n"
@@ -158,7 +159,8 @@ static int option(int c, const char *arg, struct verify_params *p)
     case 'k':
         return seconds("--critical", arg, &p->critical_s);
     case 'C':
-        return not_yet("--client-view");
+        p->client_view = true;
+        return 0;
     case 'T':
         p->tsig_key = arg;
         return 0;

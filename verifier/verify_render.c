@@ -105,10 +105,12 @@ static json_t *domain_json(const struct kmsdns_domain_result *d)
                                             "weight", rr->weight, "port", rr->port, "target",
                                             rr->value, "ttl", (json_int_t)rr->ttl));
         }
-        json_array_append_new(servers,
-                              json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
-                                        kmsdns_severity_name(s->status), "records", recs,
-                                        "problems", problems_json(s->problems, s->nproblems)));
+        json_t *so = json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
+                               kmsdns_severity_name(s->status), "records", recs, "problems",
+                               problems_json(s->problems, s->nproblems));
+        if (s->client_view)
+            json_object_set_new(so, "view", json_string("client"));
+        json_array_append_new(servers, so);
     }
     return json_pack("{s:s, s:s, s:o, s:o}", "domain", d->domain, "status",
                      kmsdns_severity_name(d->status), "servers", servers, "problems",
@@ -411,9 +413,13 @@ int render_domain(struct render *r, const struct kmsdns_domain_result *d)
     } else if (r->p->format == VERIFY_TEXT) {
         if (d->nproblems > 0 || d->nservers == 0)
             text_row(r, d->domain, "-", d->status, d->problems, d->nproblems);
-        for (size_t i = 0; i < d->nservers; i++)
-            text_row(r, d->domain, d->servers[i].server, d->servers[i].status,
-                     d->servers[i].problems, d->servers[i].nproblems);
+        for (size_t i = 0; i < d->nservers; i++) {
+            char label[KMSDNS_ADDR_TEXT_MAX + 16];
+            snprintf(label, sizeof label, "%s%s", d->servers[i].server,
+                     d->servers[i].client_view ? " (client)" : "");
+            text_row(r, d->domain, label, d->servers[i].status, d->servers[i].problems,
+                     d->servers[i].nproblems);
+        }
     } else if (r->p->format == VERIFY_PROMETHEUS) {
         prom_domain(r, d);
     } else if (r->p->format == VERIFY_HTML) {

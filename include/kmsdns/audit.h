@@ -70,6 +70,7 @@ struct kmsdns_server_obs {
     struct kmsdns_target_obs *targets; /* malloc'd */
     size_t ntargets;
     char tsig_error[160]; /* with --tsig-key: why an answer's TSIG failed ("" when all verified) */
+    bool client_view;     /* the resolver, as clients see it: no AA expected, not compared */
 };
 
 /* What the -c configs expect in one domain. */
@@ -87,6 +88,7 @@ struct kmsdns_expectation {
 
 struct kmsdns_server_result {
     char server[KMSDNS_ADDR_TEXT_MAX];
+    bool client_view;
     enum kmsdns_severity status;
     bool answered;
     struct kmsdns_rrdata *records; /* as served (borrowed from the observation) */
@@ -131,6 +133,7 @@ struct kmsdns_audit_opts {
     unsigned qps;                            /* 0: no cap */
     unsigned window;                         /* domains in progress at once (0: 256) */
     const struct kmsdns_tsig_signer *signer; /* sign the queries to the audited servers, or NULL */
+    bool client_view; /* also ask the resolver, as a client would (RD, no AA expected) */
 };
 
 struct kmsdns_audit_stats {

@@ -378,6 +378,17 @@ grep -q "could not find the servers of _vlmcs._tcp.example.invalid" <<<"$(jqo '.
   fail "$(show)"
 ok "a zone the resolver cannot find: the domain's own problem, unknown, exit 3"
 
+check "--client-view adds what clients see through the resolver, as its own entry"
+vrun 0 --domain "healthy.$V" "${BOTH[@]}" --client-view --resolver "127.0.0.1:$LAB_NAMED_PORT"
+[ "$(jqo '[.domains[0].servers[] | select(.view == "client") | .server] | join(",")')" = "127.0.0.1:$LAB_NAMED_PORT" ] ||
+  fail "no client view entry: $(show)"
+[ "$(jqo '.domains[0].servers | length')" = 3 ] || fail "$(show)"
+ok "3 entries, the third the client view, all ok"
+vrun 2 -c "$DATA/missing.conf" "${BOTH[@]}" --client-view --resolver "127.0.0.1:$LAB_NAMED_PORT"
+[ "$(jqo '[.domains[0].servers[] | select(.view == "client") | .problems[].code] | join(",")')" = srv-missing ] ||
+  fail "$(show)"
+ok "the client view judged like the others (srv-missing), exit 2"
+
 check "--ns adds the zone's NS to the --server list"
 vrun 1 --domain "healthy.$V" --server "127.0.0.1:$LAB_NAMED_PORT" --ns --resolver "127.0.0.1:$LAB_NAMED_PORT" --timeout 200 --retries 0
 [ "$(jqo '[.domains[0].servers[].server] | join(",")')" = "127.0.0.1:$LAB_NAMED_PORT,127.0.0.1:53" ] || fail "$(show)"
