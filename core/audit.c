@@ -10,6 +10,7 @@
  */
 #include "kmsdns/audit.h"
 #include "kmsdns/error.h"
+#include "kmsdns/probe.h"
 
 #include <ares.h>
 #include <errno.h>
@@ -476,18 +477,71 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 /* ---- the loop ---------------------------------------------------------------- */
 
+/* Adds one problem of the domain's own. */
+static void domain_problem(struct kmsdns_domain_result *r, const struct kmsdns_problem *p)
+{
+    struct kmsdns_problem *v = realloc(r->problems, (r->nproblems + 1) * sizeof *v);
+    if (v == NULL)
+        return;
+    r->problems = v;
+    v[r->nproblems++] = *p;
+    r->status = r->status > p->severity ? r->status : p->severity;
+}
+
+/* --probe: every distinct (address, SRV port) the judged servers point to,
+ * probed at once; a failure is the domain's own probe-failed (the host is the
+ * same whichever server named it). */
+static void probe_targets(struct engine *e, struct slot *s, struct kmsdns_domain_result *r)
+{
+    struct kmsdns_probe pr[32];
+    char who[32][KMSDNS_NAME_BUF];
+    size_t n = 0;
+    for (size_t i = 0; i < s->nobs; i++) {
+        const struct kmsdns_server_obs *o = &s->obs[i];
+        for (size_t k = 0; k < o->nsrv; k++)
+            for (size_t t = 0; t < o->ntargets; t++) {
+                const struct kmsdns_target_obs *tg = &o->targets[t];
+                if (strcmp(tg->name, o->srv[k].value) != 0 || tg->cname)
+                    continue;
+                for (size_t a = 0; a < tg->naddrs && n < 32; a++) {
+                    struct kmsdns_addr ad;
+                    if (kmsdns_addr_parse(tg->addrs[a].value, o->srv[k].port, 0, &ad, NULL) != 0)
+                        continue;
+                    bool dup = false;
+                    for (size_t j = 0; j < n; j++)
+                        dup |=
+                            pr[j].addr.len == ad.len && memcmp(&pr[j].addr.ss, &ad.ss, ad.len) == 0;
+                    if (dup)
+                        continue;
+                    memset(&pr[n], 0, sizeof pr[n]);
+                    pr[n].addr = ad;
+                    snprintf(who[n++], sizeof who[0], "%s", tg->name);
+                }
+            }
+    }
+    if (n == 0 || kmsdns_probe_run(pr, n, (enum kmsdns_probe_kind)(e->o->probe - 1),
+                                   e->o->probe_timeout_ms) != KMSDNS_OK)
+        return;
+    for (size_t j = 0; j < n; j++) {
+        if (pr[j].rc == KMSDNS_OK)
+            continue;
+        struct kmsdns_problem p = {.code = "probe-failed", .severity = KMSDNS_SEV_CRITICAL};
+        char ad[KMSDNS_ADDR_TEXT_MAX];
+        snprintf(p.message, sizeof p.message, "%s (%s): %s%s", who[j],
+                 kmsdns_addr_format(&pr[j].addr, ad), e->o->probe == 2 ? "RPC bind: " : "",
+                 pr[j].why[0] ? pr[j].why : kmsdns_strerror(pr[j].rc));
+        domain_problem(r, &p);
+    }
+}
+
 static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn emit, void *ctx)
 {
     struct kmsdns_domain_result r = {0};
     int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
-    if (rc == KMSDNS_OK && s->trouble.code != NULL) {
-        r.problems = malloc(sizeof *r.problems);
-        if (r.problems != NULL) {
-            r.problems[0] = s->trouble;
-            r.nproblems = 1;
-            r.status = r.status > s->trouble.severity ? r.status : s->trouble.severity;
-        }
-    }
+    if (rc == KMSDNS_OK && s->trouble.code != NULL)
+        domain_problem(&r, &s->trouble);
+    if (rc == KMSDNS_OK && e->o->probe > 0)
+        probe_targets(e, s, &r);
     if (rc == KMSDNS_OK)
         rc = emit(ctx, &r);
     kmsdns_domain_result_deinit(&r);

@@ -23,6 +23,7 @@ struct verify_params {
     size_t nservers;
     bool ns;
     bool client_view;
+    int probe; /* 0 none, 1 tcp, 2 rpc */
     bool have_resolver;
     struct kmsdns_addr resolver;
     unsigned max_inflight, qps, timeout_ms, retries;

@@ -190,7 +190,9 @@ int verify_exec(const struct verify_params *p)
                                   .tries = p->retries + 1,
                                   .max_inflight = p->max_inflight,
                                   .qps = p->qps,
-                                  .client_view = p->client_view};
+                                  .client_view = p->client_view,
+                                  .probe = p->probe,
+                                  .probe_timeout_ms = p->timeout_ms};
     kmsdns_tsig_key *key = NULL;
     struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);

@@ -15,7 +15,8 @@ static const char usage[] =
     "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
-    "                     [--tsig-key FILE] [--client-view] [--probe none] [--output FILE]\n"
+    "                     [--tsig-key FILE] [--client-view] [--probe none|tcp|rpc]\n"
+    "                     [--output FILE]\n"
     "                     [--format text|json|nagios|prometheus|html]\n"
     "                     [--warning SECS] [--critical SECS]\n";
 
@@ -42,7 +43,9 @@ static void help(void)
            "                         an answer that does not verify is tsig-error\n"
            "      --client-view      also ask the resolver as a client would (recursion, no AA\n"
            "                         expected): one more entry per domain, \"view\": \"client\"\n"
-           "      --probe none       (tcp and rpc probes are not implemented yet)\n"
+           "      --probe P          none (default), tcp (connect to each target address on\n"
+           "                         the SRV port) or rpc (also a DCE/RPC bind for the KMS\n"
+           "                         interface, which must be acknowledged); probe-failed\n"
            "      --format F         text (default), json, nagios (one status line and\n"
            "                         perfdata), prometheus (node_exporter textfile) or html\n"
            "                         (one self-contained page)\n"
@@ -55,7 +58,7 @@ static void help(void)
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
            "extra-record, serial-mismatch, ttl-inconsistent, server-not-authoritative,\n"
            "server-unreachable (warning; unknown when no server answered); tsig-error\n"
-           "(critical, with --tsig-key).\n"
+           "(critical, with --tsig-key); probe-failed (critical, with --probe).\n"
            "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
            "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
            usage);
@@ -80,12 +83,6 @@ static int address(const char *opt, const char *arg, struct kmsdns_addr *a)
     if (kmsdns_addr_parse(arg, 53, KMSDNS_ADDR_PORT_ALLOWED, a, &why) != 0)
         return misuse("%s '%s': %s", opt, arg, why);
     return 0;
-}
-
-static int not_yet(const char *what)
-{
-    fprintf(stderr, "kmsdns-verify: %s is not implemented yet in this version\n", what);
-    return 3;
 }
 
 static int format(const char *arg, struct verify_params *p)
@@ -145,10 +142,11 @@ static int option(int c, const char *arg, struct verify_params *p)
     case 'R':
         return number("--retries", arg, 0, 10, &p->retries);
     case 'p':
-        return strcmp(arg, "none") == 0 ? 0
-               : strcmp(arg, "tcp") == 0 || strcmp(arg, "rpc") == 0
-                   ? not_yet("--probe tcp|rpc")
-                   : misuse("--probe is none, tcp or rpc, not '%s'", arg);
+        if (strcmp(arg, "none") == 0 || strcmp(arg, "tcp") == 0 || strcmp(arg, "rpc") == 0) {
+            p->probe = arg[0] == 'n' ? 0 : arg[0] == 't' ? 1 : 2;
+            return 0;
+        }
+        return misuse("--probe is none, tcp or rpc, not '%s'", arg);
     case 'F':
         return format(arg, p);
     case 'o':

@@ -134,6 +134,8 @@ struct kmsdns_audit_opts {
     unsigned window;                         /* domains in progress at once (0: 256) */
     const struct kmsdns_tsig_signer *signer; /* sign the queries to the audited servers, or NULL */
     bool client_view; /* also ask the resolver, as a client would (RD, no AA expected) */
+    int probe;        /* 0 none, 1 + enum kmsdns_probe_kind: probe every target address */
+    unsigned probe_timeout_ms;
 };
 
 struct kmsdns_audit_stats {

@@ -20,14 +20,18 @@ enum kmsdns_probe_kind { KMSDNS_PROBE_TCP, KMSDNS_PROBE_RPC };
 struct kmsdns_probe {
     struct kmsdns_addr addr; /* in: the host's address with the SRV port */
     int rc;                  /* out: KMSDNS_OK, KMSDNS_UNREACHABLE (refused), KMSDNS_TIMEOUT,
-                                KMSDNS_REFUSED (bind_nak), KMSDNS_MALFORMED (not DCE/RPC), ... */
+                                KMSDNS_REFUSED (bind_nak, interface rejected), KMSDNS_MALFORMED
+                                (not DCE/RPC, or closed without an answer), ... */
     char why[128];           /* out: for a failure, what happened ("connection refused",
-                                "bind_nak (reason 2)", "closed without answering the bind") */
-    unsigned ms;             /* out: time to the answer */
+                                "bind_nak (reason 2: local limit exceeded)", "closed without
+                                answering the bind"); empty on success */
+    unsigned ms;             /* out: time to the answer (or to the failure) */
 };
 
 /* Runs n probes at once (non-blocking sockets, one poll loop), each given
- * timeout_ms in all. Returns KMSDNS_OK unless the batch could not run. */
+ * timeout_ms in all; every probe's rc, why and ms are set. Returns KMSDNS_OK
+ * unless the batch could not run: KMSDNS_INVAL, KMSDNS_NOMEM, or
+ * KMSDNS_SYSTEM when poll() fails (the unfinished probes then say so). */
 int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind kind,
                      unsigned timeout_ms);
 

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Liveness probes of KMS hosts over non-blocking sockets and one poll()
+ * loop: every probe connects at once and has its own deadline. The RPC probe
+ * then sends one connection-oriented DCE/RPC v5 bind for the KMS interface
+ * and reads one fragment back; nothing else is ever sent. The PDU layouts
+ * are those of DCE 1.1 RPC (C706) chapter 12.6 as MS-RPCE uses them, in the
+ * little-endian data representation: integers little-endian, UUIDs with
+ * their first three fields little-endian and the last 8 bytes as written.
+ */
+#include "kmsdns/probe.h"
+#include "kmsdns/error.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PTYPE_BIND 11
+#define PTYPE_BIND_ACK 12
+#define PTYPE_BIND_NAK 13
+#define PFC_FIRST_FRAG 0x01
+#define PFC_LAST_FRAG 0x02
+#define DREP_LE_ASCII_IEEE 0x10
+
+#define HDR_LEN 16    /* the common header of every connection-oriented PDU */
+#define BIND_LEN 72   /* header, 8 bytes of fragment sizes and group, one context */
+#define SYNTAX_LEN 20 /* p_syntax_id_t: UUID, then the version as a u32 */
+#define RESULT_LEN 24 /* p_result_t: result u16, reason u16, p_syntax_id_t */
+/* max_xmit_frag and max_recv_frag we offer; an answer longer than this is
+ * one the server was not allowed to send. */
+#define MAX_FRAG 5840
+
+/* 51c82175-844e-4750-b0d8-ec255555bc06 v1.0 (major 1 in the low u16). */
+static const uint8_t kms_syntax[SYNTAX_LEN] = {0x75, 0x21, 0xc8, 0x51, 0x4e, 0x84, 0x50,
+                                               0x47, 0xb0, 0xd8, 0xec, 0x25, 0x55, 0x55,
+                                               0xbc, 0x06, 0x01, 0x00, 0x00, 0x00};
+/* NDR: 8a885d04-1ceb-11c9-9fe8-08002b104860 v2. */
+static const uint8_t ndr_syntax[SYNTAX_LEN] = {0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9,
+                                               0x11, 0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10,
+                                               0x48, 0x60, 0x02, 0x00, 0x00, 0x00};
+
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+size_t kmsdns_rpc_bind_build(uint8_t *buf, size_t cap, uint32_t call_id)
+{
+    if (buf == NULL || cap < BIND_LEN)
+        return 0;
+    memset(buf, 0, BIND_LEN);
+    buf[0] = 5; /* rpc_vers 5, rpc_vers_minor 0 */
+    buf[2] = PTYPE_BIND;
+    buf[3] = PFC_FIRST_FRAG | PFC_LAST_FRAG;
+    buf[4] = DREP_LE_ASCII_IEEE; /* drep[1..3] stay 0 */
+    put_le16(buf + 8, BIND_LEN); /* frag_length; auth_length 0 */
+    put_le32(buf + 12, call_id);
+    put_le16(buf + 16, MAX_FRAG); /* max_xmit_frag */
+    put_le16(buf + 18, MAX_FRAG); /* max_recv_frag; assoc_group_id 0: a new group */
+    buf[24] = 1;                  /* n_context_elem, then 3 reserved bytes */
+    buf[30] = 1;                  /* after p_cont_id 0 (u16): n_transfer_syn, reserved */
+    memcpy(buf + 32, kms_syntax, SYNTAX_LEN);
+    memcpy(buf + 52, ndr_syntax, SYNTAX_LEN);
+    return BIND_LEN;
+}
+
+static int bad(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int bad(char *why, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+    return KMSDNS_MALFORMED;
+}
+
+static const char *nak_reason(unsigned r)
+{
+    static const char *const names[] = {"reason not specified",
+                                        "temporary congestion",
+                                        "local limit exceeded",
+                                        "called paddr unknown",
+                                        "protocol version not supported",
+                                        "default context not supported",
+                                        "user data not readable",
+                                        "no psap available",
+                                        "authentication type not recognized",
+                                        "invalid checksum"};
+    return r < sizeof names / sizeof names[0] ? names[r] : "unknown reason";
+}
+
+static const char *context_reason(unsigned r)
+{
+    static const char *const names[] = {"reason not specified", "abstract syntax not supported",
+                                        "proposed transfer syntaxes not supported",
+                                        "local limit exceeded"};
+    return r < sizeof names / sizeof names[0] ? names[r] : "unknown reason";
+}
+
+/*
+ * The parser behind kmsdns_rpc_bind_parse(), which also says in why[cap]
+ * what was wrong (KMSDNS_MALFORMED) or why the bind was refused (KMSDNS_OK
+ * with *acked false). Every read is checked against frag_length, and
+ * frag_length against len; bytes after the fragment are not looked at. An
+ * answer with big-endian integers is refused rather than decoded: C706
+ * allows one, but KMS hosts run on little-endian Windows.
+ */
+static int parse_answer(const uint8_t *b, size_t len, uint32_t call_id, bool *acked, char *why,
+                        size_t cap)
+{
+    *acked = false;
+    why[0] = '\0';
+    if (b == NULL || len < HDR_LEN)
+        return bad(why, cap, "answer of %zu bytes, shorter than a DCE/RPC header", len);
+    if (b[0] != 5 || b[1] != 0)
+        return bad(why, cap, "not a DCE/RPC v5.0 answer (version %u.%u)", b[0], b[1]);
+    if ((b[4] & 0xF0) != DREP_LE_ASCII_IEEE)
+        return bad(why, cap, "answer without little-endian integers (drep 0x%02x)", b[4]);
+    size_t frag = le16(b + 8);
+    if (frag < HDR_LEN || frag > len)
+        return bad(why, cap, "fragment length %zu for an answer of %zu bytes", frag, len);
+    if ((b[3] & (PFC_FIRST_FRAG | PFC_LAST_FRAG)) != (PFC_FIRST_FRAG | PFC_LAST_FRAG))
+        return bad(why, cap, "answer in several fragments (flags 0x%02x)", b[3]);
+    if (le32(b + 12) != call_id)
+        return bad(why, cap, "answer to call %lu, not %lu", (unsigned long)le32(b + 12),
+                   (unsigned long)call_id);
+
+    if (b[2] == PTYPE_BIND_NAK) {
+        /* provider_reject_reason, then a list of versions we do not need */
+        if (frag < HDR_LEN + 2)
+            return bad(why, cap, "bind_nak cut short");
+        unsigned r = le16(b + 16);
+        snprintf(why, cap, "bind_nak (reason %u: %s)", r, nak_reason(r));
+        return KMSDNS_OK;
+    }
+    if (b[2] != PTYPE_BIND_ACK)
+        return bad(why, cap, "PDU type %u, not bind_ack or bind_nak", b[2]);
+
+    /* max_xmit_frag, max_recv_frag, assoc_group_id; then the secondary
+     * address (u16 length, that many bytes) and padding to 4 bytes */
+    size_t off = HDR_LEN + 8;
+    if (off + 2 > frag)
+        return bad(why, cap, "bind_ack cut short before its secondary address");
+    off += 2 + (size_t)le16(b + off);
+    off = (off + 3) & ~(size_t)3;
+    /* p_result_list: n_results, 3 reserved bytes, n_results p_result_t */
+    if (off + 4 > frag)
+        return bad(why, cap, "bind_ack cut short before its results");
+    size_t n = b[off];
+    off += 4;
+    if (n == 0)
+        return bad(why, cap, "bind_ack without results");
+    if (n * RESULT_LEN > frag - off)
+        return bad(why, cap, "bind_ack with %zu results in %zu bytes", n, frag - off);
+    /* the first result answers our only context */
+    unsigned result = le16(b + off), reason = le16(b + off + 2);
+    if (result == 0) {
+        if (memcmp(b + off + 4, ndr_syntax, SYNTAX_LEN) != 0)
+            return bad(why, cap, "bind_ack accepting a transfer syntax that was not offered");
+        *acked = true;
+        return KMSDNS_OK;
+    }
+    if (result == 1 || result == 2) {
+        snprintf(why, cap, "KMS interface rejected (%s rejection, reason %u: %s)",
+                 result == 1 ? "user" : "provider", reason, context_reason(reason));
+        return KMSDNS_OK;
+    }
+    return bad(why, cap, "bind_ack with result %u for the KMS interface", result);
+}
+
+int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool *acked)
+{
+    char why[128];
+    bool a;
+    int rc = parse_answer(buf, len, call_id, &a, why, sizeof why);
+    if (acked != NULL)
+        *acked = a;
+    return rc;
+}
+
+/* ---- the probes ---- */
+
+enum phase { CONNECTING, SENDING, RECEIVING, DONE };
+
+struct slot {
+    struct kmsdns_probe *p;
+    int fd;
+    enum phase phase;
+    uint32_t call_id;
+    uint64_t start, deadline;
+    uint8_t *buf; /* RPC: the bind out, then the answer in (MAX_FRAG) */
+    size_t have, want;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void finish(struct slot *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Ends a probe: its result, why and time; the socket and buffer go. */
+static void finish(struct slot *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->p->why, sizeof s->p->why, fmt, ap);
+    va_end(ap);
+    s->p->rc = rc;
+    uint64_t t = now_ms() - s->start;
+    s->p->ms = t > UINT_MAX ? UINT_MAX : (unsigned)t;
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    free(s->buf);
+    s->buf = NULL;
+    s->phase = DONE;
+}
+
+/* A failed connect or socket call: refused and unreachable are the host's
+ * state, anything else is ours. */
+static void fail_errno(struct slot *s, int err)
+{
+    int rc = KMSDNS_SYSTEM;
+    if (err == ECONNREFUSED || err == ENETUNREACH || err == EHOSTUNREACH || err == ECONNRESET)
+        rc = KMSDNS_UNREACHABLE;
+    else if (err == ETIMEDOUT)
+        rc = KMSDNS_TIMEOUT;
+    char text[96];
+    snprintf(text, sizeof text, "%s", strerror(err));
+    if (text[0] >= 'A' && text[0] <= 'Z') /* "connection refused", as in the other messages */
+        text[0] = (char)(text[0] - 'A' + 'a');
+    finish(s, rc, "%s", text);
+}
+
+/* The peer hung up (FIN or RST) before a whole answer. */
+static void fail_closed(struct slot *s)
+{
+    if (s->phase == RECEIVING && s->have > 0)
+        finish(s, KMSDNS_MALFORMED, "closed after %zu bytes of the answer", s->have);
+    else
+        finish(s, KMSDNS_MALFORMED, "closed without answering the bind");
+}
+
+static void send_bind(struct slot *s);
+
+static void connected(struct slot *s, enum kmsdns_probe_kind kind)
+{
+    if (kind == KMSDNS_PROBE_TCP) {
+        finish(s, KMSDNS_OK, "%s", "");
+        return;
+    }
+    s->buf = malloc(MAX_FRAG);
+    if (s->buf == NULL) {
+        finish(s, KMSDNS_NOMEM, "out of memory");
+        return;
+    }
+    s->want = kmsdns_rpc_bind_build(s->buf, MAX_FRAG, s->call_id);
+    s->have = 0;
+    s->phase = SENDING;
+    send_bind(s);
+}
+
+static void start(struct slot *s, enum kmsdns_probe_kind kind, unsigned timeout_ms)
+{
+    const struct kmsdns_addr *a = &s->p->addr;
+    s->start = now_ms();
+    s->deadline = s->start + timeout_ms;
+    s->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        fail_errno(s, errno);
+        return;
+    }
+    if (connect(s->fd, (const struct sockaddr *)&a->ss, a->len) == 0) {
+        connected(s, kind);
+        return;
+    }
+    if (errno == EINPROGRESS)
+        s->phase = CONNECTING;
+    else
+        fail_errno(s, errno);
+}
+
+static void send_bind(struct slot *s)
+{
+    ssize_t w = send(s->fd, s->buf + s->have, s->want - s->have, MSG_NOSIGNAL);
+    if (w < 0) {
+        if (errno == EPIPE || errno == ECONNRESET)
+            fail_closed(s);
+        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            fail_errno(s, errno);
+        return;
+    }
+    s->have += (size_t)w;
+    if (s->have == s->want) {
+        s->phase = RECEIVING;
+        s->have = 0;
+        s->want = HDR_LEN;
+    }
+}
+
+/* Reads the common header, then the rest of the fragment it announces. */
+static void read_answer(struct slot *s)
+{
+    for (;;) {
+        ssize_t r = recv(s->fd, s->buf + s->have, s->want - s->have, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+            fail_closed(s);
+            return;
+        }
+        if (r < 0) {
+            fail_errno(s, errno);
+            return;
+        }
+        s->have += (size_t)r;
+        if (s->have < s->want)
+            continue;
+        if (s->want == HDR_LEN) {
+            const uint8_t *b = s->buf;
+            size_t frag = le16(b + 8);
+            if (b[0] != 5 || frag < HDR_LEN) {
+                finish(s, KMSDNS_MALFORMED,
+                       "not a DCE/RPC answer (starts %02x %02x %02x %02x %02x %02x %02x %02x)",
+                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+                return;
+            }
+            if (frag > MAX_FRAG) {
+                finish(s, KMSDNS_MALFORMED, "answer of %zu bytes, more than the %u offered", frag,
+                       MAX_FRAG);
+                return;
+            }
+            s->want = frag;
+            if (s->have < s->want)
+                continue;
+        }
+        bool acked;
+        char why[sizeof s->p->why];
+        int rc = parse_answer(s->buf, s->have, s->call_id, &acked, why, sizeof why);
+        if (rc == KMSDNS_OK)
+            finish(s, acked ? KMSDNS_OK : KMSDNS_REFUSED, "%s", why);
+        else
+            finish(s, KMSDNS_MALFORMED, "%s", why);
+        return;
+    }
+}
+
+static void io(struct slot *s, short rev, enum kmsdns_probe_kind kind)
+{
+    if (s->phase == CONNECTING) {
+        int err = 0;
+        socklen_t l = sizeof err;
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &l) != 0)
+            err = errno;
+        if (err != 0)
+            fail_errno(s, err);
+        else if (rev & (POLLERR | POLLHUP))
+            fail_errno(s, ECONNREFUSED);
+        else
+            connected(s, kind);
+    } else if (s->phase == SENDING) {
+        send_bind(s);
+    } else if (s->phase == RECEIVING) {
+        read_answer(s);
+    }
+}
+
+int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind kind,
+                     unsigned timeout_ms)
+{
+    if (n == 0)
+        return KMSDNS_OK;
+    if (v == NULL || (kind != KMSDNS_PROBE_TCP && kind != KMSDNS_PROBE_RPC))
+        return KMSDNS_INVAL;
+    struct slot *slots = calloc(n, sizeof *slots);
+    struct pollfd *pfd = calloc(n, sizeof *pfd);
+    size_t *map = calloc(n, sizeof *map);
+    if (slots == NULL || pfd == NULL || map == NULL) {
+        free(slots), free(pfd), free(map);
+        return KMSDNS_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].rc = KMSDNS_OK;
+        v[i].why[0] = '\0';
+        v[i].ms = 0;
+        slots[i] = (struct slot){.p = &v[i], .fd = -1, .call_id = (uint32_t)(i + 1)};
+        start(&slots[i], kind, timeout_ms);
+    }
+    int rc = KMSDNS_OK;
+    for (;;) {
+        size_t np = 0;
+        uint64_t t = now_ms(), wake = UINT64_MAX;
+        for (size_t i = 0; i < n; i++) {
+            struct slot *s = &slots[i];
+            if (s->phase == DONE)
+                continue;
+            if (t >= s->deadline) {
+                finish(s, KMSDNS_TIMEOUT, "%s",
+                       s->phase == CONNECTING ? "no answer to the connect"
+                                              : "connected, but no answer to the bind");
+                continue;
+            }
+            wake = s->deadline < wake ? s->deadline : wake;
+            pfd[np] = (struct pollfd){s->fd, s->phase == RECEIVING ? POLLIN : POLLOUT, 0};
+            map[np++] = i;
+        }
+        if (np == 0)
+            break;
+        int r = poll(pfd, np, wake - t > INT_MAX ? INT_MAX : (int)(wake - t));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int err = errno;
+            for (size_t i = 0; i < n; i++)
+                if (slots[i].phase != DONE)
+                    finish(&slots[i], KMSDNS_SYSTEM, "poll: %s", strerror(err));
+            rc = KMSDNS_SYSTEM;
+            break;
+        }
+        for (size_t k = 0; r > 0 && k < np; k++)
+            if (pfd[k].revents != 0)
+                io(&slots[map[k]], pfd[k].revents, kind);
+    }
+    free(slots), free(pfd), free(map);
+    return rc;
+}

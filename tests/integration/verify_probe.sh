@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kmsdns-verify --probe against hosts on loopback: an SRV record in the lab
+# points at ns1.example.test (127.0.0.1) on a port where rpclistener answers
+# binds (ack), closes without answering (close), or nothing listens. tcp
+# probes connect; rpc probes also need the bind_ack. Only 127.0.0.1 is probed.
+# Usage: verify_probe.sh LAB_DIR PATH_TO_kmsdns-verify PATH_TO_rpclistener
+. "$(dirname "$0")/common.sh" "$@"
+VER=${2:?path to kmsdns-verify}
+LISTENER=${3:?path to rpclistener}
+T=verify_probe
+OWNER=_vlmcs._tcp.sales.example.test
+free_port() {
+  local p=$((LAB_NAMED_PORT + ${1:-300}))
+  while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done
+  echo "$p"
+}
+ACK=$(free_port 300)
+"$LISTENER" "$ACK" ack &
+at_exit "kill $! 2>/dev/null || true"
+CLOSE=$(free_port 320)
+"$LISTENER" "$CLOSE" close &
+at_exit "kill $! 2>/dev/null || true"
+DEAD=$(free_port 340)
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  ss -Hltn "sport = :$ACK" | grep -q . && ss -Hltn "sport = :$CLOSE" | grep -q . && break
+  sleep 0.05
+done
+point_to() { # PORT: the SRV record names 127.0.0.1 (ns1.example.test) on PORT
+  nsu "$LAB_NAMED_PORT" -k "$LAB_TSIG_KEY" <<NSU
+update delete $OWNER SRV
+update add $OWNER 3600 SRV 0 0 $1 ns1.example.test.
+NSU
+  expect_ok "SRV now points to 127.0.0.1:$1"
+}
+cleanup() { nsu "$LAB_NAMED_PORT" -k "$LAB_TSIG_KEY" <<<"update delete $OWNER SRV" || true; }
+at_exit cleanup
+probe() { # PROBE: runs kmsdns-verify, sets RC and OUT (JSON)
+  set +e
+  OUT=$("$VER" --domain sales.example.test --server "127.0.0.1:$LAB_NAMED_PORT" --probe "$1" \
+    --timeout 1000 --format json 2>"$WORK/err")
+  RC=$?
+  set -e
+}
+problem() { jq -r '[.domains[0].problems[] | .code + ": " + .message] | join("; ")' <<<"$OUT"; }
+
+check "tcp: a listening port is fine, a closed one is probe-failed"
+point_to "$ACK"
+probe tcp
+[ "$RC" -eq 0 ] || fail "listening port: exit $RC: $OUT"
+ok "127.0.0.1:$ACK accepts: ok, exit 0"
+point_to "$DEAD"
+probe tcp
+[ "$RC" -eq 2 ] || fail "closed port: exit $RC: $OUT"
+grep -q "^probe-failed: ns1.example.test (127.0.0.1:$DEAD): connection refused" <<<"$(problem)" ||
+  fail "message: $(problem)"
+ok "$(problem)"
+
+check "rpc: the bind must be acknowledged"
+point_to "$ACK"
+probe rpc
+[ "$RC" -eq 0 ] || fail "bind_ack: exit $RC: $OUT"
+ok "a listener that answers bind_ack: ok"
+point_to "$CLOSE"
+probe tcp
+[ "$RC" -eq 0 ] || fail "the close listener accepts TCP: exit $RC: $OUT"
+probe rpc
+[ "$RC" -eq 2 ] || fail "close: exit $RC: $OUT"
+grep -q "RPC bind: closed without answering the bind" <<<"$(problem)" || fail "message: $(problem)"
+ok "tcp passes, rpc fails: $(problem)"
