@@ -453,3 +453,82 @@ int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind ki
     free(slots), free(pfd), free(map);
     return rc;
 }
+
+/* ---- the host side ------------------------------------------------------------ */
+
+/* Whether the bind's presentation contexts include KMS v1.0 with NDR offered.
+ * false with *ok false when the bytes do not add up. */
+static bool offers_kms_ndr(const uint8_t *req, size_t len, bool *ok)
+{
+    *ok = false;
+    if (len < 28)
+        return false;
+    unsigned nctx = req[24];
+    size_t off = 28;
+    bool found = false;
+    for (unsigned c = 0; c < nctx; c++) {
+        if (off + 4 + SYNTAX_LEN > len)
+            return false;
+        unsigned ntr = req[off + 2];
+        const uint8_t *abstract = req + off + 4;
+        off += 4 + SYNTAX_LEN;
+        if (off + (size_t)ntr * SYNTAX_LEN > len)
+            return false;
+        for (unsigned t = 0; t < ntr; t++, off += SYNTAX_LEN)
+            found |= memcmp(abstract, kms_syntax, SYNTAX_LEN) == 0 &&
+                     memcmp(req + off, ndr_syntax, SYNTAX_LEN) == 0;
+    }
+    *ok = true;
+    return found;
+}
+
+/* The common header of an answer to call_id, ptype, frag_length n. */
+static void answer_header(uint8_t *out, uint8_t ptype, size_t n, uint32_t call_id)
+{
+    memset(out, 0, 16);
+    out[0] = 5;
+    out[2] = ptype;
+    out[3] = PFC_FIRST_FRAG | PFC_LAST_FRAG;
+    out[4] = DREP_LE_ASCII_IEEE;
+    put_le16(out + 8, (uint16_t)n);
+    put_le32(out + 12, call_id);
+}
+
+size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
+{
+    if (len < 16 || req[0] != 5 || req[1] != 0 || req[2] != PTYPE_BIND || (req[4] & 0xF0) != 0x10 ||
+        le16(req + 8) != len || cap < 72)
+        return 0;
+    uint32_t call_id = le32(req + 12);
+    bool ok;
+    bool kms = offers_kms_ndr(req, len, &ok);
+    if (!ok)
+        return 0;
+    if (!kms) { /* bind_nak: reason 0 (not specified), one supported version: 5.0 */
+        answer_header(out, PTYPE_BIND_NAK, 19, call_id);
+        put_le16(out + 16, 0);
+        out[18] = 1;
+        out[19] = 5;
+        out[20] = 0;
+        put_le16(out + 8, 21);
+        return 21;
+    }
+    /* bind_ack: fragment sizes, a group, secondary address "1688", one result: NDR accepted */
+    static const char port[] = "1688";
+    answer_header(out, PTYPE_BIND_ACK, 0, call_id);
+    put_le16(out + 16, MAX_FRAG);
+    put_le16(out + 18, MAX_FRAG);
+    put_le32(out + 20, 0x00010000u);
+    put_le16(out + 24, sizeof port);
+    memcpy(out + 26, port, sizeof port);
+    size_t o = (26 + sizeof port + 3) & ~(size_t)3; /* pad to 4 from the start of the PDU */
+    memset(out + 26 + sizeof port, 0, o - 26 - sizeof port);
+    out[o] = 1; /* n_results, then 3 reserved bytes */
+    memset(out + o + 1, 0, 3);
+    put_le16(out + o + 4, 0); /* acceptance */
+    put_le16(out + o + 6, 0);
+    memcpy(out + o + 8, ndr_syntax, SYNTAX_LEN);
+    size_t n = o + 8 + SYNTAX_LEN;
+    put_le16(out + 8, (uint16_t)n);
+    return n;
+}

@@ -48,4 +48,13 @@ size_t kmsdns_rpc_bind_build(uint8_t *buf, size_t cap, uint32_t call_id);
  */
 int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool *acked);
 
+/*
+ * The host side (kmsdns-hostd): answers a bind PDU in req[0..len). A bind
+ * for the KMS interface v1.0 offering NDR gets a bind_ack (call_id echoed,
+ * NDR accepted); any other bind a bind_nak. Writes the answer to out[cap]
+ * and returns its length; 0 when req is not a well-formed bind (the caller
+ * closes the connection without answering).
+ */
+size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, uint8_t *out, size_t cap);
+
 #endif

@@ -436,14 +436,42 @@ static void test_run_arguments(void **state)
     assert_string_not_equal(p.why, "");
 }
 
+/* The host side answers our own bind: ack for KMS + NDR, nak for anything else. */
+static void test_bind_answer_roundtrip(void **state)
+{
+    (void)state;
+    uint8_t req[72], ans[128];
+    bool acked = false;
+    assert_int_equal(kmsdns_rpc_bind_build(req, sizeof req, 77), 72);
+    size_t n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
+    assert_true(n > 16);
+    assert_int_equal(ans[2], 12);
+    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 77, &acked), KMSDNS_OK);
+    assert_true(acked);
+    req[32] ^= 0xFF; /* another interface */
+    n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
+    assert_int_equal(ans[2], 13);
+    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 77, &acked), KMSDNS_OK);
+    assert_false(acked);
+    req[32] ^= 0xFF;
+    req[52] ^= 0xFF; /* no NDR offered */
+    n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
+    assert_int_equal(ans[2], 13);
+    req[52] ^= 0xFF;
+    for (size_t cut = 0; cut < sizeof req; cut++) /* a cut bind is no bind: closed */
+        assert_int_equal(kmsdns_rpc_bind_answer(req, cut, ans, sizeof ans), 0);
+    req[2] = 0; /* a request, not a bind */
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bind_build),          cmocka_unit_test(test_parse_answers),
-        cmocka_unit_test(test_parse_wrong),         cmocka_unit_test(test_parse_truncations),
-        cmocka_unit_test(test_tcp_open_and_closed), cmocka_unit_test(test_rpc_answers),
-        cmocka_unit_test(test_rpc_hostile),         cmocka_unit_test(test_rpc_batch_and_timeout),
-        cmocka_unit_test(test_run_arguments),
+        cmocka_unit_test(test_bind_answer_roundtrip), cmocka_unit_test(test_bind_build),
+        cmocka_unit_test(test_parse_answers),         cmocka_unit_test(test_parse_wrong),
+        cmocka_unit_test(test_parse_truncations),     cmocka_unit_test(test_tcp_open_and_closed),
+        cmocka_unit_test(test_rpc_answers),           cmocka_unit_test(test_rpc_hostile),
+        cmocka_unit_test(test_rpc_batch_and_timeout), cmocka_unit_test(test_run_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
