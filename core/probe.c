@@ -505,12 +505,11 @@ size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, uint8_t *out, size
     if (!ok)
         return 0;
     if (!kms) { /* bind_nak: reason 0 (not specified), one supported version: 5.0 */
-        answer_header(out, PTYPE_BIND_NAK, 19, call_id);
+        answer_header(out, PTYPE_BIND_NAK, 21, call_id);
         put_le16(out + 16, 0);
         out[18] = 1;
         out[19] = 5;
         out[20] = 0;
-        put_le16(out + 8, 21);
         return 21;
     }
     /* bind_ack: fragment sizes, a group, secondary address "1688", one result: NDR accepted */
