@@ -456,36 +456,10 @@ int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind ki
 
 /* ---- the host side ------------------------------------------------------------ */
 
-/* Whether the bind's presentation contexts include KMS v1.0 with NDR offered.
- * false with *ok false when the bytes do not add up. */
-static bool offers_kms_ndr(const uint8_t *req, size_t len, bool *ok)
-{
-    *ok = false;
-    if (len < 28)
-        return false;
-    unsigned nctx = req[24];
-    size_t off = 28;
-    bool found = false;
-    for (unsigned c = 0; c < nctx; c++) {
-        if (off + 4 + SYNTAX_LEN > len)
-            return false;
-        unsigned ntr = req[off + 2];
-        const uint8_t *abstract = req + off + 4;
-        off += 4 + SYNTAX_LEN;
-        if (off + (size_t)ntr * SYNTAX_LEN > len)
-            return false;
-        for (unsigned t = 0; t < ntr; t++, off += SYNTAX_LEN)
-            found |= memcmp(abstract, kms_syntax, SYNTAX_LEN) == 0 &&
-                     memcmp(req + off, ndr_syntax, SYNTAX_LEN) == 0;
-    }
-    *ok = true;
-    return found;
-}
-
 /* The common header of an answer to call_id, ptype, frag_length n. */
 static void answer_header(uint8_t *out, uint8_t ptype, size_t n, uint32_t call_id)
 {
-    memset(out, 0, 16);
+    memset(out, 0, HDR_LEN);
     out[0] = 5;
     out[2] = ptype;
     out[3] = PFC_FIRST_FRAG | PFC_LAST_FRAG;
@@ -494,40 +468,79 @@ static void answer_header(uint8_t *out, uint8_t ptype, size_t n, uint32_t call_i
     put_le32(out + 12, call_id);
 }
 
-size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
+/* bind_ack header fields up to the result list: fragment sizes, a group and
+ * the secondary address (our port), padded to 4. Returns the offset reached. */
+static size_t ack_prefix(uint8_t *out, unsigned short port)
 {
-    if (len < 16 || req[0] != 5 || req[1] != 0 || req[2] != PTYPE_BIND || (req[4] & 0xF0) != 0x10 ||
-        le16(req + 8) != len || cap < 72)
-        return 0;
-    uint32_t call_id = le32(req + 12);
-    bool ok;
-    bool kms = offers_kms_ndr(req, len, &ok);
-    if (!ok)
-        return 0;
-    if (!kms) { /* bind_nak: reason 0 (not specified), one supported version: 5.0 */
-        answer_header(out, PTYPE_BIND_NAK, 21, call_id);
-        put_le16(out + 16, 0);
-        out[18] = 1;
-        out[19] = 5;
-        out[20] = 0;
-        return 21;
-    }
-    /* bind_ack: fragment sizes, a group, secondary address "1688", one result: NDR accepted */
-    static const char port[] = "1688";
-    answer_header(out, PTYPE_BIND_ACK, 0, call_id);
+    char sec[8];
+    size_t seclen = (size_t)snprintf(sec, sizeof sec, "%u", port) + 1;
     put_le16(out + 16, MAX_FRAG);
     put_le16(out + 18, MAX_FRAG);
     put_le32(out + 20, 0x00010000u);
-    put_le16(out + 24, sizeof port);
-    memcpy(out + 26, port, sizeof port);
-    size_t o = (26 + sizeof port + 3) & ~(size_t)3; /* pad to 4 from the start of the PDU */
-    memset(out + 26 + sizeof port, 0, o - 26 - sizeof port);
-    out[o] = 1; /* n_results, then 3 reserved bytes */
+    put_le16(out + 24, (uint16_t)seclen);
+    memcpy(out + 26, sec, seclen);
+    size_t o = 26 + seclen;
+    for (; o % 4 != 0; o++)
+        out[o] = 0;
+    return o;
+}
+
+/*
+ * Writes one p_result_t per context of the bind at req+28 into res: the
+ * first KMS v1.0 context offering NDR accepted, every other one rejected by
+ * the provider (reason 1: abstract syntax, 2: transfer syntaxes), as
+ * Windows answers a bind for an interface it does not serve. Returns the
+ * number of contexts, or -1 when the bytes do not add up.
+ */
+static int context_results(const uint8_t *req, size_t len, uint8_t *res)
+{
+    unsigned nctx = req[24];
+    size_t off = 28;
+    bool accepted = false;
+    for (unsigned c = 0; c < nctx; c++, res += RESULT_LEN) {
+        if (off + 4 + SYNTAX_LEN > len)
+            return -1;
+        unsigned ntr = req[off + 2];
+        bool kms = memcmp(req + off + 4, kms_syntax, SYNTAX_LEN) == 0, ndr = false;
+        off += 4 + SYNTAX_LEN;
+        if (off + (size_t)ntr * SYNTAX_LEN > len)
+            return -1;
+        for (unsigned t = 0; t < ntr; t++, off += SYNTAX_LEN)
+            ndr |= memcmp(req + off, ndr_syntax, SYNTAX_LEN) == 0;
+        bool accept = kms && ndr && !accepted;
+        put_le16(res, accept ? 0 : 2);
+        put_le16(res + 2, accept ? 0 : kms ? 2 : 1);
+        if (accept)
+            memcpy(res + 4, ndr_syntax, SYNTAX_LEN);
+        else
+            memset(res + 4, 0, SYNTAX_LEN);
+        accepted |= accept;
+    }
+    return (int)nctx;
+}
+
+size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, unsigned short port, uint8_t *out,
+                              size_t cap)
+{
+    if (len < 28 || req[0] != 5 || req[1] != 0 || req[2] != PTYPE_BIND ||
+        (req[4] & 0xF0) != DREP_LE_ASCII_IEEE || le16(req + 8) != len ||
+        cap < KMSDNS_RPC_ANSWER_MAX)
+        return 0;
+    uint32_t call_id = le32(req + 12);
+    size_t o = ack_prefix(out, port);
+    int n = context_results(req, len, out + o + 4);
+    if (n < 0)
+        return 0;
+    if (n == 0) { /* nothing to answer context by context: bind_nak, reason 0, versions 5.0 */
+        answer_header(out, PTYPE_BIND_NAK, 24, call_id);
+        memset(out + 16, 0, 8);
+        out[18] = 1;
+        out[19] = 5;
+        return 24;
+    }
+    out[o] = (uint8_t)n; /* n_results, then 3 reserved bytes */
     memset(out + o + 1, 0, 3);
-    put_le16(out + o + 4, 0); /* acceptance */
-    put_le16(out + o + 6, 0);
-    memcpy(out + o + 8, ndr_syntax, SYNTAX_LEN);
-    size_t n = o + 8 + SYNTAX_LEN;
-    put_le16(out + 8, (uint16_t)n);
-    return n;
+    size_t total = o + 4 + (size_t)n * RESULT_LEN;
+    answer_header(out, PTYPE_BIND_ACK, total, call_id);
+    return total;
 }

@@ -48,13 +48,18 @@ size_t kmsdns_rpc_bind_build(uint8_t *buf, size_t cap, uint32_t call_id);
  */
 int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool *acked);
 
+/* Room an answer from kmsdns_rpc_bind_answer can need (255 contexts). */
+#define KMSDNS_RPC_ANSWER_MAX (36 + 4 + 255 * 24)
+
 /*
- * The host side (kmsdns-hostd): answers a bind PDU in req[0..len). A bind
- * for the KMS interface v1.0 offering NDR gets a bind_ack (call_id echoed,
- * NDR accepted); any other bind a bind_nak. Writes the answer to out[cap]
- * and returns its length; 0 when req is not a well-formed bind (the caller
- * closes the connection without answering).
+ * The host side (kmsdns-hostd): answers the bind PDU req[0..len) of a
+ * client of the host on port: a bind_ack with one result per context, in
+ * order, the first KMS interface v1.0 context offering NDR accepted and
+ * every other one rejected; a bind without contexts gets a bind_nak. Writes to
+ * out[cap], cap >= KMSDNS_RPC_ANSWER_MAX, and returns the answer's length;
+ * 0 when req is not a well-formed little-endian bind (close without answering).
  */
-size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, uint8_t *out, size_t cap);
+size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, unsigned short port, uint8_t *out,
+                              size_t cap);
 
 #endif

@@ -437,37 +437,84 @@ static void test_run_arguments(void **state)
 }
 
 /* The host side answers our own bind: ack for KMS + NDR, nak for anything else. */
-static void test_bind_answer_roundtrip(void **state)
+/* The host's answer to the recorded bind is the recorded bind_ack, bar the
+ * association group number, and the client parser takes it. */
+static void test_bind_answer_recorded(void **state)
 {
     (void)state;
-    uint8_t req[72], ans[128];
+    uint8_t ans[KMSDNS_RPC_ANSWER_MAX];
     bool acked = false;
-    assert_int_equal(kmsdns_rpc_bind_build(req, sizeof req, 77), 72);
-    size_t n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
-    assert_true(n > 16);
-    assert_int_equal(ans[2], 12);
-    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 77, &acked), KMSDNS_OK);
+    size_t n = kmsdns_rpc_bind_answer(bind_call1, sizeof bind_call1, 1688, ans, sizeof ans);
+    assert_int_equal(n, sizeof ack_call1);
+    assert_memory_equal(ans, ack_call1, 20);
+    assert_memory_equal(ans + 24, ack_call1 + 24, sizeof ack_call1 - 24);
+    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 1, &acked), KMSDNS_OK);
     assert_true(acked);
-    req[32] ^= 0xFF; /* another interface */
-    n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
-    assert_int_equal(ans[2], 13);
-    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 77, &acked), KMSDNS_OK);
+}
+
+/* Windows clients offer several contexts: each gets its own result, in order. */
+static void test_bind_answer_contexts(void **state)
+{
+    (void)state;
+    enum { CTX = 44 }; /* p_cont_elem_t with one transfer syntax */
+    uint8_t req[28 + 3 * CTX], ans[KMSDNS_RPC_ANSWER_MAX];
+    memcpy(req, bind_call1, 28);
+    for (int c = 0; c < 3; c++)
+        memcpy(req + 28 + c * CTX, bind_call1 + 28, CTX);
+    req[8] = sizeof req;
+    req[24] = 3;
+    req[28 + 4] ^= 0xFF;        /* context 0: another interface */
+    req[28 + CTX + 24] ^= 0xFF; /* context 1: KMS without NDR */
+    size_t n = kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans);
+    assert_int_equal(n, ACK_NRESULTS + 4 + 3 * 24);
+    assert_int_equal(ans[2], 12);
+    assert_int_equal(ans[ACK_NRESULTS], 3);
+    const uint8_t *r = ans + ACK_RESULT;
+    assert_int_equal(r[0], 2); /* provider rejection ... */
+    assert_int_equal(r[2], 1); /* ... abstract syntax not supported */
+    assert_int_equal(r[24], 2);
+    assert_int_equal(r[26], 2); /* ... transfer syntaxes not supported */
+    assert_int_equal(r[48], 0); /* acceptance, NDR */
+    assert_memory_equal(r + 52, ack_call1 + ACK_SYNTAX, 20);
+    req[28 + 2 * CTX + 4] ^= 0xFF; /* no KMS context left: all rejected */
+    n = kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans);
+    bool acked = true;
+    assert_int_equal(ans[2], 12);
+    assert_int_equal(r[48], 2);
+    assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 1, &acked), KMSDNS_OK);
     assert_false(acked);
-    req[32] ^= 0xFF;
-    req[52] ^= 0xFF; /* no NDR offered */
-    n = kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans);
+}
+
+/* Anything but a whole little-endian bind gets no answer; no contexts a bind_nak. */
+static void test_bind_answer_refusals(void **state)
+{
+    (void)state;
+    uint8_t req[sizeof bind_call1], ans[KMSDNS_RPC_ANSWER_MAX];
+    bool acked = true;
+    memcpy(req, bind_call1, sizeof req);
+    for (size_t cut = 0; cut < sizeof req; cut++)
+        assert_int_equal(kmsdns_rpc_bind_answer(req, cut, 1688, ans, sizeof ans), 0);
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, 100), 0);
+    req[24] = 2; /* two contexts announced, one present */
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans), 0);
+    req[24] = 0;
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans), 24);
     assert_int_equal(ans[2], 13);
-    req[52] ^= 0xFF;
-    for (size_t cut = 0; cut < sizeof req; cut++) /* a cut bind is no bind: closed */
-        assert_int_equal(kmsdns_rpc_bind_answer(req, cut, ans, sizeof ans), 0);
+    assert_int_equal(kmsdns_rpc_bind_parse(ans, 24, 1, &acked), KMSDNS_OK);
+    assert_false(acked);
+    req[24] = 1;
+    req[4] = 0x00; /* big-endian integers */
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans), 0);
+    req[4] = 0x10;
     req[2] = 0; /* a request, not a bind */
-    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, ans, sizeof ans), 0);
+    assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bind_answer_roundtrip), cmocka_unit_test(test_bind_build),
+        cmocka_unit_test(test_bind_answer_recorded),  cmocka_unit_test(test_bind_answer_contexts),
+        cmocka_unit_test(test_bind_answer_refusals),  cmocka_unit_test(test_bind_build),
         cmocka_unit_test(test_parse_answers),         cmocka_unit_test(test_parse_wrong),
         cmocka_unit_test(test_parse_truncations),     cmocka_unit_test(test_tcp_open_and_closed),
         cmocka_unit_test(test_rpc_answers),           cmocka_unit_test(test_rpc_hostile),
