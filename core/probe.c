@@ -490,9 +490,10 @@ static size_t ack_prefix(uint8_t *out, unsigned short port)
  * first KMS v1.0 context offering NDR accepted, every other one rejected by
  * the provider (reason 1: abstract syntax, 2: transfer syntaxes), as
  * Windows answers a bind for an interface it does not serve. Returns the
- * number of contexts, or -1 when the bytes do not add up.
+ * number of contexts, or -1 when the bytes do not add up; *any_accepted says
+ * whether one was accepted.
  */
-static int context_results(const uint8_t *req, size_t len, uint8_t *res)
+static int context_results(const uint8_t *req, size_t len, uint8_t *res, bool *any_accepted)
 {
     unsigned nctx = req[24];
     size_t off = 28;
@@ -516,6 +517,7 @@ static int context_results(const uint8_t *req, size_t len, uint8_t *res)
             memset(res + 4, 0, SYNTAX_LEN);
         accepted |= accept;
     }
+    *any_accepted = accepted;
     return (int)nctx;
 }
 
@@ -528,10 +530,11 @@ size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, unsigned short por
         return 0;
     uint32_t call_id = le32(req + 12);
     size_t o = ack_prefix(out, port);
-    int n = context_results(req, len, out + o + 4);
+    bool accepted = false;
+    int n = context_results(req, len, out + o + 4, &accepted);
     if (n < 0)
         return 0;
-    if (n == 0) { /* nothing to answer context by context: bind_nak, reason 0, versions 5.0 */
+    if (!accepted) { /* SPEC: any bind we do not serve gets a bind_nak, reason 0, versions 5.0 */
         answer_header(out, PTYPE_BIND_NAK, 24, call_id);
         memset(out + 16, 0, 8);
         out[18] = 1;

@@ -55,7 +55,8 @@ int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool
  * The host side (kmsdns-hostd): answers the bind PDU req[0..len) of a
  * client of the host on port: a bind_ack with one result per context, in
  * order, the first KMS interface v1.0 context offering NDR accepted and
- * every other one rejected; a bind without contexts gets a bind_nak. Writes to
+ * every other one rejected; a bind with no such context (another interface
+ * or version, no NDR, no context at all) gets a bind_nak. Writes to
  * out[cap], cap >= KMSDNS_RPC_ANSWER_MAX, and returns the answer's length;
  * 0 when req is not a well-formed little-endian bind (close without answering).
  */

@@ -436,7 +436,6 @@ static void test_run_arguments(void **state)
     assert_string_not_equal(p.why, "");
 }
 
-/* The host side answers our own bind: ack for KMS + NDR, nak for anything else. */
 /* The host's answer to the recorded bind is the recorded bind_ack, bar the
  * association group number, and the client parser takes it. */
 static void test_bind_answer_recorded(void **state)
@@ -476,13 +475,19 @@ static void test_bind_answer_contexts(void **state)
     assert_int_equal(r[26], 2); /* ... transfer syntaxes not supported */
     assert_int_equal(r[48], 0); /* acceptance, NDR */
     assert_memory_equal(r + 52, ack_call1 + ACK_SYNTAX, 20);
-    req[28 + 2 * CTX + 4] ^= 0xFF; /* no KMS context left: all rejected */
+    req[28 + 2 * CTX + 4] ^= 0xFF; /* no KMS context left: SPEC says bind_nak */
     n = kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans);
     bool acked = true;
-    assert_int_equal(ans[2], 12);
-    assert_int_equal(r[48], 2);
+    assert_int_equal(n, 24);
+    assert_int_equal(ans[2], 13);
     assert_int_equal(kmsdns_rpc_bind_parse(ans, n, 1, &acked), KMSDNS_OK);
     assert_false(acked);
+    memcpy(req + 28, bind_call1 + 28, CTX); /* one context: KMS v2.0 */
+    req[8] = 28 + CTX;
+    req[24] = 1;
+    req[28 + 4 + 16] = 2;
+    assert_int_equal(kmsdns_rpc_bind_answer(req, 28 + CTX, 1688, ans, sizeof ans), 24);
+    assert_int_equal(ans[2], 13);
 }
 
 /* Anything but a whole little-endian bind gets no answer; no contexts a bind_nak. */
