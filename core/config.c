@@ -253,6 +253,14 @@ static int set_listen(struct load_ctx *c, const char *v)
     return rc;
 }
 
+static int set_max_connections(struct load_ctx *c, const char *v)
+{
+    unsigned long n;
+    int rc = parse_uint(c, v, KMSDNS_MAX_CONNECTIONS_MIN, KMSDNS_MAX_CONNECTIONS_MAX, &n);
+    c->cfg->host.max_connections = (unsigned)n;
+    return rc;
+}
+
 static int set_user(struct load_ctx *c, const char *v)
 {
     return set_string(c, v, &c->cfg->host.user);
@@ -425,6 +433,7 @@ static const struct key_def keys[] = {
     {"host", "publish", set_publish, false},
     {"host", "listen", set_listen, false},
     {"host", "user", set_user, false},
+    {"host", "max-connections", set_max_connections, false},
     {"dns", "service", set_service, false},
     {"dns", "ttl", set_ttl, false},
     {"dns", "resolver", set_resolver, false},
@@ -481,6 +490,7 @@ int kmsdns_config_init(struct kmsdns_config *cfg)
     cfg->host.activation_interval = 120;
     cfg->host.renewal_interval = 10080;
     cfg->host.publish = true;
+    cfg->host.max_connections = 1024;
     strcpy(cfg->dns.service, "_vlmcs._tcp");
     cfg->dns.ttl = 3600;
     cfg->dns.auth = KMSDNS_AUTH_NONE;

@@ -321,3 +321,89 @@ int kmsdns_hostproto_feed(struct kmsdns_hostproto_reader *r, const uint8_t *data
     *used = n;
     return KMSDNS_HP_MORE;
 }
+
+/* ---- the client's side ---------------------------------------------------------- */
+
+size_t kmsdns_hostproto_request(char *buf, size_t cap, const char *cmid, const char *edition,
+                                const char *name)
+{
+    struct kmsdns_hostproto_req check;
+    int n = snprintf(buf, cap, "REQUEST v1 cmid=%s edition=%s name=%s\n", cmid, edition, name);
+    if (n < 0 || (size_t)n >= cap || kmsdns_hostproto_parse(buf, (size_t)n, &check) != KMSDNS_OK)
+        return nothing(buf, cap);
+    return (size_t)n;
+}
+
+/* A decimal number of at most 10 digits that fits 32 bits. */
+static bool take_u32(struct tok v, uint32_t *out)
+{
+    if (v.n == 0 || v.n > 10)
+        return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+        x = x * 10 + (uint64_t)(v.p[i] - '0');
+    }
+    if (x > UINT32_MAX)
+        return false;
+    *out = (uint32_t)x;
+    return true;
+}
+
+/* The six keys of an OK answer; other keys are a later protocol's and are skipped. */
+static int parse_ok(const char *s, const char *end, struct kmsdns_hostproto_answer *a)
+{
+    static const char *const keys[] = {"count",    "threshold", "activated",
+                                       "validity", "renewal",   "retry"};
+    uint32_t *slots[] = {&a->count, &a->threshold, NULL, &a->validity, &a->renewal, &a->retry};
+    unsigned seen = 0;
+    struct tok f;
+    while (next_tok(&s, end, &f)) {
+        const char *eq = memchr(f.p, '=', f.n);
+        if (eq == NULL)
+            return KMSDNS_MALFORMED;
+        struct tok k = {f.p, (size_t)(eq - f.p)}, v = {eq + 1, f.n - (size_t)(eq - f.p) - 1};
+        for (unsigned i = 0; i < 6; i++) {
+            if (!tok_is(k, keys[i]))
+                continue;
+            uint32_t x;
+            if ((seen & (1u << i)) || !take_u32(v, &x) || (slots[i] == NULL && x > 1))
+                return KMSDNS_MALFORMED;
+            seen |= 1u << i;
+            if (slots[i] != NULL)
+                *slots[i] = x;
+            else
+                a->activated = x == 1;
+        }
+    }
+    return seen == 0x3f ? KMSDNS_OK : KMSDNS_MALFORMED;
+}
+
+int kmsdns_hostproto_parse_reply(const char *line, size_t len, struct kmsdns_hostproto_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 0 || line[len - 1] != '\n')
+        return KMSDNS_MALFORMED;
+    const char *end = line + len - 1;
+    for (const char *p = line; p < end; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            return KMSDNS_MALFORMED;
+    const char *s = line;
+    struct tok verb, code;
+    if (!next_tok(&s, end, &verb))
+        return KMSDNS_MALFORMED;
+    if (tok_is(verb, "OK")) {
+        out->ok = true;
+        return parse_ok(s, end, &out->answer);
+    }
+    if (!tok_is(verb, "ERR") || !next_tok(&s, end, &code) || code.n == 0 ||
+        code.n >= sizeof out->code)
+        return KMSDNS_MALFORMED;
+    for (size_t i = 0; i < code.n; i++)
+        if (!is_lower_alnum(code.p[i]) && code.p[i] != '-')
+            return KMSDNS_MALFORMED;
+    memcpy(out->code, code.p, code.n);
+    snprintf(out->message, sizeof out->message, "%.*s", (int)(end - s), s);
+    return KMSDNS_OK;
+}

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* kmsdns-client: KMS client discovery and fleet rehearsal. Not built yet: see the open issues. */
+/* kmsdns-client: ask a KMS host core for activation or its status (host protocol v1). */
+#include "client.h"
+
 #include "kmsdns/cli.h"
 
 int main(int argc, char **argv)
 {
-    return kmsdns_cli_not_yet(argc, argv, "kmsdns-client",
-                              "KMS client discovery and fleet rehearsal", 2);
+    struct client_params params;
+    int rc = client_params_parse(argc, argv, &params);
+    if (rc < 0)
+        rc = client_params_defaults(&params);
+    if (rc < 0)
+        rc = client_exec(&params);
+    return kmsdns_cli_finish(CLIENT_PROG, rc, CLIENT_EXIT_UNREACHABLE);
 }

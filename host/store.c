@@ -8,6 +8,7 @@
 #include "kmsdns/store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,41 +74,57 @@ static const char *meta_get(sqlite3 *db, const char *key, char *buf, size_t cap)
     return out;
 }
 
-/* A new database gets our identity; an existing one must carry it. */
-static int check_identity(kmsdns_store *s, struct kmsdns_diag *d)
+/*
+ * An existing database must carry our identity; this only reads, so a
+ * foreign or damaged file is refused before anything (even the journal
+ * mode) is written to it. *fresh says the file holds no table yet.
+ */
+static int check_identity(kmsdns_store *s, bool *fresh, struct kmsdns_diag *d)
 {
     char app[64], ver[16];
     sqlite3_stmt *st = NULL;
-    int tables = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        tables = sqlite3_column_int(st, 0);
+    int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int tables = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_finalize(st);
-    if (tables == 0) {
-        char *err = NULL;
-        int rc = sqlite3_exec(s->db,
-                              "BEGIN;" /* schema and identity in one go */
-                              "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-                              "INSERT INTO meta VALUES('application','" APP_ID "'),"
-                              "('schema','" SCHEMA_VERSION "'),('capacity','10'),('next_seq','1');"
-                              "COMMIT;",
-                              NULL, NULL, &err);
-        sqlite3_free(err);
-        if (rc != SQLITE_OK)
-            return fail(d, s->path, s->db, "cannot initialise the database");
-    }
+    if (tables < 0)
+        return fail(d, s->path, s->db, "not a usable SQLite database");
+    *fresh = tables == 0;
+    if (*fresh)
+        return KMSDNS_OK;
     if (meta_get(s->db, "application", app, sizeof app) == NULL || strcmp(app, APP_ID) != 0)
         return kmsdns_diag_set(d, KMSDNS_DB, s->path, 0,
                                "not a kmsdns host database (another application's?): refusing to "
                                "touch it; point [host] database elsewhere");
     if (meta_get(s->db, "schema", ver, sizeof ver) == NULL || strcmp(ver, SCHEMA_VERSION) != 0)
         return kmsdns_diag_set(d, KMSDNS_DB, s->path, 0,
-                               "database schema %s is not the %s this "
-                               "version knows",
-                               ver, SCHEMA_VERSION);
+                               "database schema %s is not the %s this version knows", ver,
+                               SCHEMA_VERSION);
+    return KMSDNS_OK;
+}
+
+/* WAL with a full sync per commit, then (for a new file) our identity, then the tables. */
+static int prepare(kmsdns_store *s, bool fresh, struct kmsdns_diag *d)
+{
     char *err = NULL;
-    int rc = sqlite3_exec(s->db, schema, NULL, NULL, &err);
+    int rc =
+        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK)
+        return fail(d, s->path, s->db, "cannot switch to WAL");
+    if (fresh) {
+        rc = sqlite3_exec(s->db,
+                          "BEGIN;" /* schema and identity in one go */
+                          "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                          "INSERT INTO meta VALUES('application','" APP_ID "'),"
+                          "('schema','" SCHEMA_VERSION "'),('capacity','10'),('next_seq','1');"
+                          "COMMIT;",
+                          NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return fail(d, s->path, s->db, "cannot initialise the database");
+    }
+    rc = sqlite3_exec(s->db, schema, NULL, NULL, &err);
     sqlite3_free(err);
     return rc == SQLITE_OK ? KMSDNS_OK : fail(d, s->path, s->db, "cannot create the tables");
 }
@@ -155,13 +172,11 @@ int kmsdns_store_open(const char *path, kmsdns_engine *e, kmsdns_store **out,
     if (rc == KMSDNS_OK && sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                            NULL) != SQLITE_OK)
         rc = fail(diag, path, s->db, "cannot open");
-    char *err = NULL;
-    if (rc == KMSDNS_OK && sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-                                        NULL, NULL, &err) != SQLITE_OK)
-        rc = fail(diag, path, s->db, "not a usable SQLite database");
-    sqlite3_free(err);
+    bool fresh = false;
     if (rc == KMSDNS_OK)
-        rc = check_identity(s, diag);
+        rc = check_identity(s, &fresh, diag);
+    if (rc == KMSDNS_OK)
+        rc = prepare(s, fresh, diag);
     if (rc == KMSDNS_OK)
         rc = load(s, e, diag);
     if (rc != KMSDNS_OK) {

@@ -34,6 +34,10 @@ enum kmsdns_gss_alg { KMSDNS_GSS_ALG_AUTO, KMSDNS_GSS_ALG_GSS_TSIG, KMSDNS_GSS_A
 #define KMSDNS_INTERVAL_MIN 15u
 #define KMSDNS_INTERVAL_MAX 43200u
 
+/* Bounds of [host] max-connections. */
+#define KMSDNS_MAX_CONNECTIONS_MIN 16u
+#define KMSDNS_MAX_CONNECTIONS_MAX 65536u
+
 struct kmsdns_addr_list {
     struct kmsdns_addr *v;
     size_t n;
@@ -53,6 +57,7 @@ struct kmsdns_config {
         bool publish;
         struct kmsdns_addr_list listen; /* port = [host] port */
         char *user;                     /* NULL: no privilege drop */
+        unsigned max_connections;       /* hostd: open client connections at most */
     } host;
     struct {
         char service[KMSDNS_NAME_BUF];

@@ -103,4 +103,28 @@ void kmsdns_hostproto_reader_init(struct kmsdns_hostproto_reader *r);
 int kmsdns_hostproto_feed(struct kmsdns_hostproto_reader *r, const uint8_t *data, size_t n,
                           size_t *used);
 
+/*
+ * The client's side. Writes `REQUEST v1 cmid=.. edition=.. name=..\n` and a
+ * NUL to buf; returns the line's length, or 0 (buf "" if cap > 0) when a
+ * field is one the host would refuse as bad-request or the line does not fit.
+ */
+size_t kmsdns_hostproto_request(char *buf, size_t cap, const char *cmid, const char *edition,
+                                const char *name);
+
+/* An answer to REQUEST as a client reads it. */
+struct kmsdns_hostproto_reply {
+    bool ok;
+    struct kmsdns_hostproto_answer answer; /* ok: the six values */
+    char code[24];                         /* !ok: the error word ("edition-not-covered") */
+    char message[KMSDNS_HP_LINE_MAX];      /* !ok: the human message, maybe "" */
+};
+
+/*
+ * Parses line[0..len), one answer line with its '\n': `OK` with count,
+ * threshold, activated (0|1), validity, renewal and retry each exactly once
+ * as decimal numbers (other keys are skipped), or `ERR <word> <message>`.
+ * KMSDNS_MALFORMED for anything else (control or non-ASCII bytes included).
+ */
+int kmsdns_hostproto_parse_reply(const char *line, size_t len, struct kmsdns_hostproto_reply *out);
+
 #endif

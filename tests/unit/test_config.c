@@ -41,6 +41,7 @@ static void test_defaults(void **state)
     assert_true(cfg.host.publish);
     assert_int_equal(cfg.host.listen.n, 2);
     assert_null(cfg.host.user);
+    assert_int_equal(cfg.host.max_connections, 1024);
     assert_string_equal(cfg.dns.service, "_vlmcs._tcp");
     assert_int_equal(cfg.dns.ttl, 3600);
     assert_false(cfg.dns.has_resolver);
@@ -78,19 +79,20 @@ static void test_every_key(void **state)
     test_write("k.keytab", "kt", 2, 0600);
     test_write_str("list.txt", "extra.test,5,6\n");
     struct kmsdns_config cfg;
-    int rc = load("; comment\n# comment\n[Host]\nFQDN = KMS1.Corp.Test.\nport=1689\n"
-                  "addresses = 192.0.2.10 , 2001:db8::10\nkey-group = server-a\n"
-                  "database = state/host.db\nactivation-interval = 15\n"
-                  "renewal-interval = 43200\nlow-priority = yes\npublish = off\n"
-                  "listen = 127.0.0.1\nuser = kmsdns\n\n[dns]\nservice = _VLMCS._TCP\n"
-                  "ttl = 0\nresolver = [::1]:5353\nserver = 127.0.0.1\nauth = gss-tsig\n"
-                  "tsig-key = k.key\nkeytab = k.keytab\nprincipal = host/kms1.corp.test\n"
-                  "server-principal = DNS/ns1.corp.test@CORP.TEST\n"
-                  "gss-algorithm = gss.microsoft.com\nstrict-response-signature = true\n"
-                  "timeout = 60\nretries = 0\npublish-interval = 1\n[publish]\n"
-                  "domain = corp.test\ndomain = branch.test, 1, 2 ; inline comment\n"
-                  "list-file = list.txt\n[client]\nsearch = corp.test\nstate = /tmp/st\n",
-                  &cfg);
+    int rc = load(
+        "; comment\n# comment\n[Host]\nFQDN = KMS1.Corp.Test.\nport=1689\n"
+        "addresses = 192.0.2.10 , 2001:db8::10\nkey-group = server-a\n"
+        "database = state/host.db\nactivation-interval = 15\n"
+        "renewal-interval = 43200\nlow-priority = yes\npublish = off\n"
+        "listen = 127.0.0.1\nuser = kmsdns\nmax-connections = 16\n\n[dns]\nservice = _VLMCS._TCP\n"
+        "ttl = 0\nresolver = [::1]:5353\nserver = 127.0.0.1\nauth = gss-tsig\n"
+        "tsig-key = k.key\nkeytab = k.keytab\nprincipal = host/kms1.corp.test\n"
+        "server-principal = DNS/ns1.corp.test@CORP.TEST\n"
+        "gss-algorithm = gss.microsoft.com\nstrict-response-signature = true\n"
+        "timeout = 60\nretries = 0\npublish-interval = 1\n[publish]\n"
+        "domain = corp.test\ndomain = branch.test, 1, 2 ; inline comment\n"
+        "list-file = list.txt\n[client]\nsearch = corp.test\nstate = /tmp/st\n",
+        &cfg);
     if (rc != KMSDNS_OK)
         fail_msg("refused: %s", d.text);
     char buf[KMSDNS_ADDR_TEXT_MAX];
@@ -108,6 +110,7 @@ static void test_every_key(void **state)
     assert_false(cfg.host.publish);
     assert_int_equal(cfg.host.listen.n, 1);
     assert_string_equal(cfg.host.user, "kmsdns");
+    assert_int_equal(cfg.host.max_connections, 16);
     assert_string_equal(cfg.dns.service, "_vlmcs._tcp");
     assert_int_equal(cfg.dns.ttl, 0);
     assert_string_equal(kmsdns_addr_format(&cfg.dns.resolver, buf), "[::1]:5353");
@@ -162,6 +165,7 @@ static void test_refusals(void **state)
     refused("[host]\nfqdn = kms_1.corp.test\n", KMSDNS_NAME, 2, "bad domain name");
     refused("[host]\naddresses = 192.0.2.300\n", KMSDNS_ADDRESS, 2, "bad address '192.0.2.300'");
     refused("[host]\nlisten =\n", KMSDNS_EMPTY, 2, "at least one address");
+    refused("[host]\nmax-connections = 15\n", KMSDNS_RANGE, 2, "15 is out of range (16 to 65536)");
     refused("[dns]\nserver = ns1.corp.test\n", KMSDNS_ADDRESS, 2, "bad address 'ns1.corp.test'");
     refused("[dns]\nresolver = 127.0.0.1:99999\n", KMSDNS_ADDRESS, 2, "port is not a number");
     refused("[dns]\nservice = vlmcs.tcp\n", KMSDNS_NAME, 2, "should look like _vlmcs._tcp");

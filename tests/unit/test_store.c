@@ -54,6 +54,15 @@ static void test_survives_reopen(void **state)
     kmsdns_engine_free(f);
 }
 
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
 static void test_refuses_foreign_and_damaged(void **state)
 {
     (void)state;
@@ -69,10 +78,14 @@ static void test_refuses_foreign_and_damaged(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
+    static char before[65536], after[65536];
+    size_t nbefore = slurp(path, before, sizeof before);
     assert_int_equal(kmsdns_store_open(path, e, &s, &d), KMSDNS_DB);
     assert_non_null(strstr(d.text, "not a kmsdns host database"));
     assert_null(s);
-    /* the foreign database is untouched */
+    /* the foreign database is untouched, to the byte (not even switched to WAL) */
+    assert_int_equal(slurp(path, after, sizeof after), nbefore);
+    assert_memory_equal(before, after, nbefore);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL),

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmsdns-client's work: find the --kms host's addresses, send one line to
+ * the first that takes a connection, read the one answer line, and render
+ * it. Every wait (connect, write, read) counts against one deadline.
+ */
+#include "client.h"
+
+#include "kmsdns/addr.h"
+#include "kmsdns/cli.h"
+#include "kmsdns/error.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATUS_MAX 65536u /* longest STATUS line read (many published domains) */
+#define REPLY_MAX 1024u   /* longest answer line to REQUEST read */
+
+struct target {
+    struct kmsdns_addr v[16];
+    size_t n;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* HOST[:PORT] as IP literals, else through getaddrinfo; false with *why. */
+static bool resolve(const char *kms, struct target *t, char *why, size_t cap)
+{
+    const char *perr = NULL;
+    t->n = 0;
+    if (kmsdns_addr_parse(kms, 1688, KMSDNS_ADDR_PORT_ALLOWED, &t->v[0], &perr) == KMSDNS_OK) {
+        t->n = 1;
+        return true;
+    }
+    char host[256], port[8] = "1688";
+    const char *colon = strrchr(kms, ':');
+    size_t hlen = colon != NULL && strchr(kms, ':') == colon ? (size_t)(colon - kms) : strlen(kms);
+    if (hlen == 0 || hlen >= sizeof host ||
+        (colon != NULL && hlen < strlen(kms) &&
+         snprintf(port, sizeof port, "%s", colon + 1) >= 6)) {
+        snprintf(why, cap, "'%s' is not HOST[:PORT]", kms);
+        return false;
+    }
+    memcpy(host, kms, hlen);
+    host[hlen] = '\0';
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(why, cap, "%s: %s", host, rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return false;
+    }
+    for (struct addrinfo *a = res; a != NULL && t->n < 16; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof t->v[0].ss)
+            continue;
+        memcpy(&t->v[t->n].ss, a->ai_addr, a->ai_addrlen);
+        t->v[t->n++].len = a->ai_addrlen;
+    }
+    freeaddrinfo(res);
+    return t->n > 0;
+}
+
+/* Waits for events on fd until the deadline; false on timeout or error. */
+static bool wait_for(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return errno = ETIMEDOUT, false;
+        struct pollfd pfd = {.fd = fd, .events = events};
+        int r = poll(&pfd, 1, (int)left);
+        if (r > 0)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return false;
+    }
+}
+
+static int connect_to(const struct kmsdns_addr *a, int64_t deadline)
+{
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
+        return fd;
+    if (errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline) &&
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)
+        return fd;
+    if (err != 0)
+        errno = err;
+    err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+
+/* Sends line, reads one answer line into buf; its length, or 0 with errno / *why. */
+static size_t talk(int fd, const char *line, size_t n, char *buf, size_t cap, int64_t deadline,
+                   const char **why)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = send(fd, line + off, n - off, MSG_NOSIGNAL);
+        if (w > 0)
+            off += (size_t)w;
+        else if (!(w < 0 && (errno == EAGAIN || errno == EINTR)) ||
+                 !wait_for(fd, POLLOUT, deadline))
+            return 0;
+    }
+    size_t got = 0;
+    while (got == 0 || buf[got - 1] != '\n') {
+        if (got == cap)
+            return *why = "answer line too long", 0;
+        ssize_t r = recv(fd, buf + got, cap - got, 0);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r == 0)
+            return *why = got == 0 ? "closed without an answer" : "answer not ended by a newline",
+                   0;
+        else if (!(errno == EAGAIN || errno == EINTR) || !wait_for(fd, POLLIN, deadline))
+            return 0;
+    }
+    return got;
+}
+
+/* Tries each address in turn; the answer's length and *host, or 0 after saying why on stderr. */
+static size_t ask(const struct client_params *p, const char *line, size_t n, char *buf, size_t cap,
+                  char host[KMSDNS_ADDR_TEXT_MAX])
+{
+    struct target t;
+    char why[300];
+    if (!resolve(p->kms, &t, why, sizeof why)) {
+        kmsdns_cli_error(CLIENT_PROG, "--kms %s", why);
+        return 0;
+    }
+    int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
+    for (size_t i = 0; i < t.n; i++) {
+        kmsdns_addr_format(&t.v[i], host);
+        const char *proto = NULL;
+        int fd = connect_to(&t.v[i], deadline);
+        size_t got = fd >= 0 ? talk(fd, line, n, buf, cap, deadline, &proto) : 0;
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        if (got > 0)
+            return got;
+        kmsdns_cli_error(CLIENT_PROG, "%s: %s", host, proto != NULL ? proto : strerror(err));
+    }
+    return 0;
+}
+
+/* The answer line, printable for a message: at most 80 bytes, controls as '.'. */
+static const char *quoted(const char *s, size_t n, char out[84])
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 80; i++)
+        out[k++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '.';
+    out[k] = '\0';
+    return out;
+}
+
+static int dump_json(json_t *o)
+{
+    int rc = json_dumpf(o, stdout, JSON_INDENT(2)) == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
+    json_decref(o);
+    return rc;
+}
+
+static int render_reply(const struct client_params *p, const char *host,
+                        const struct kmsdns_hostproto_reply *r)
+{
+    const struct kmsdns_hostproto_answer *a = &r->answer;
+    int code = !r->ok         ? CLIENT_EXIT_NOT_ACTIVATED
+               : a->activated ? CLIENT_EXIT_ACTIVATED
+                              : CLIENT_EXIT_NOT_ACTIVATED;
+    if (p->format == CLIENT_JSON) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "host", host, "cmid", p->cmid, "edition",
+                              p->edition, "name", p->name);
+        if (r->ok)
+            json_object_update_new(
+                o, json_pack("{s:s, s:I, s:I, s:b, s:I, s:I, s:I}", "result",
+                             a->activated ? "activated" : "not-activated", "count",
+                             (json_int_t)a->count, "threshold", (json_int_t)a->threshold,
+                             "activated", a->activated, "validity", (json_int_t)a->validity,
+                             "renewal", (json_int_t)a->renewal, "retry", (json_int_t)a->retry));
+        else
+            json_object_update_new(o, json_pack("{s:s, s:s, s:s}", "result", "refused", "error",
+                                                r->code, "message", r->message));
+        dump_json(o);
+    } else if (!r->ok) {
+        printf("%s: refused: %s: %s\n", host, r->code, r->message);
+    } else if (a->activated) {
+        printf("%s: activated (count %u, threshold %u); valid %u min, renew every %u min\n", host,
+               a->count, a->threshold, a->validity, a->renewal);
+    } else {
+        printf("%s: not activated: count %u, threshold %u; retry in %u min\n", host, a->count,
+               a->threshold, a->retry);
+    }
+    return code;
+}
+
+/* A STATUS value as JSON: a number when it is all digits, else a string. */
+static json_t *status_value(const char *v)
+{
+    size_t n = strlen(v);
+    if (n > 0 && n < 16 && strspn(v, "0123456789") == n)
+        return json_integer((json_int_t)strtoll(v, NULL, 10));
+    return json_string(v);
+}
+
+/* One `domain.<name>=<result>@<time>` token into the domains array. */
+static void status_domain(json_t *domains, const char *name, const char *v)
+{
+    const char *at = strrchr(v, '@');
+    json_t *d = json_pack("{s:s, s:s#}", "domain", name, "result", v,
+                          at != NULL ? (int)(at - v) : (int)strlen(v));
+    if (at != NULL)
+        json_object_set_new(d, "time", status_value(at + 1));
+    json_array_append_new(domains, d);
+}
+
+/* "OK k=v k=v ...": every token key=value; false when the line is not that. */
+static bool render_status(const struct client_params *p, const char *host, char *line)
+{
+    if (strncmp(line, "OK ", 3) != 0)
+        return false;
+    json_t *st = json_object(), *domains = json_array();
+    if (p->format == CLIENT_TEXT)
+        printf("host %s\n", host);
+    char *save = NULL;
+    bool ok = true;
+    for (char *t = strtok_r(line + 3, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(t, '=');
+        if (eq == NULL || eq == t) {
+            ok = false;
+            break;
+        }
+        *eq = '\0';
+        if (p->format == CLIENT_TEXT)
+            printf("  %-22s %s\n", t, eq + 1);
+        else if (strncmp(t, "domain.", 7) == 0)
+            status_domain(domains, t + 7, eq + 1);
+        else
+            json_object_set_new(st, t, status_value(eq + 1));
+    }
+    if (ok && p->format == CLIENT_JSON) {
+        json_object_set_new(st, "domains", domains);
+        dump_json(json_pack("{s:s, s:o}", "host", host, "status", st));
+    } else {
+        json_decref(st);
+        json_decref(domains);
+    }
+    return ok;
+}
+
+static int do_status(const struct client_params *p)
+{
+    char host[KMSDNS_ADDR_TEXT_MAX], q[84];
+    char *buf = malloc(STATUS_MAX + 1);
+    if (buf == NULL)
+        return kmsdns_cli_error(CLIENT_PROG, "out of memory"), CLIENT_EXIT_UNREACHABLE;
+    size_t n = ask(p, "STATUS v1\n", 10, buf, STATUS_MAX, host);
+    int code = CLIENT_EXIT_UNREACHABLE;
+    struct kmsdns_hostproto_reply r;
+    if (n == 0) {
+        code = CLIENT_EXIT_UNREACHABLE;
+    } else if (kmsdns_hostproto_parse_reply(buf, n, &r) == KMSDNS_OK && !r.ok) {
+        kmsdns_cli_error(CLIENT_PROG, "%s: refused: %s: %s", host, r.code, r.message);
+        code = CLIENT_EXIT_NOT_ACTIVATED;
+    } else {
+        buf[n - 1] = '\0';
+        code = CLIENT_EXIT_ACTIVATED;
+        if (!render_status(p, host, buf)) {
+            kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
+                             quoted(buf, n - 1, q));
+            code = CLIENT_EXIT_UNREACHABLE;
+        }
+    }
+    free(buf);
+    return code;
+}
+
+int client_exec(const struct client_params *p)
+{
+    if (p->status)
+        return do_status(p);
+    char line[KMSDNS_HP_LINE_MAX + 1], buf[REPLY_MAX], host[KMSDNS_ADDR_TEXT_MAX], q[84];
+    size_t n = kmsdns_hostproto_request(line, sizeof line, p->cmid, p->edition, p->name);
+    if (n == 0) /* every field was checked already */
+        return kmsdns_cli_error(CLIENT_PROG, "cannot build the request"), CLIENT_EXIT_USAGE;
+    size_t got = ask(p, line, n, buf, sizeof buf, host);
+    if (got == 0)
+        return CLIENT_EXIT_UNREACHABLE;
+    struct kmsdns_hostproto_reply r;
+    if (kmsdns_hostproto_parse_reply(buf, got, &r) != KMSDNS_OK) {
+        kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
+                         quoted(buf, got - 1, q));
+        return CLIENT_EXIT_UNREACHABLE;
+    }
+    return render_reply(p, host, &r);
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmsdns-hostd's start-up and run: load the config, restore the engine from
+ * the store, bind, then serve. Without --foreground the process detaches
+ * first and the detached child does the start-up, reporting its outcome
+ * through a pipe: the command that started the daemon still prints any
+ * start-up error and exits with its code, and exits 0 only once the daemon
+ * is listening.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "hostd.h"
+
+#include "kmsdns/cli.h"
+#include "kmsdns/config.h"
+#include "kmsdns/engine.h"
+#include "kmsdns/hostsrv.h"
+#include "kmsdns/log.h"
+#include "kmsdns/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define LOW_PRIORITY_NICE 10 /* [host] low-priority, slmgr /cpri */
+
+struct hostd {
+    struct kmsdns_config cfg;
+    bool cfg_loaded;
+    kmsdns_engine *engine;
+    kmsdns_store *store;
+    kmsdns_hostsrv *srv;
+};
+
+static void hostd_deinit(struct hostd *h)
+{
+    kmsdns_hostsrv_free(h->srv);
+    kmsdns_store_close(h->store);
+    kmsdns_engine_free(h->engine);
+    if (h->cfg_loaded)
+        kmsdns_config_deinit(&h->cfg);
+}
+
+static int load_config(struct hostd *h, const char *path, struct kmsdns_diag *d)
+{
+    if (kmsdns_config_load(&h->cfg, path, d) != KMSDNS_OK)
+        return HOSTD_EXIT_USAGE;
+    h->cfg_loaded = true;
+    if (h->cfg.host.fqdn[0] == '\0') {
+        kmsdns_diag_set(d, KMSDNS_EMPTY, path, 0, "[host] fqdn is required for kmsdns-hostd");
+        return HOSTD_EXIT_USAGE;
+    }
+    return HOSTD_EXIT_OK;
+}
+
+/* Engine, store, sockets: HOSTD_EXIT_OK or the exit code, with d saying why. */
+static int start(struct hostd *h, struct kmsdns_diag *d)
+{
+    const struct kmsdns_engine_settings es = {
+        h->cfg.host.key_group, h->cfg.host.activation_interval, h->cfg.host.renewal_interval};
+    if ((h->engine = kmsdns_engine_new(&es)) == NULL) {
+        kmsdns_diag_set(d, KMSDNS_NOMEM, NULL, 0, "out of memory");
+        return HOSTD_EXIT_FAIL;
+    }
+    if (kmsdns_store_open(h->cfg.host.database, h->engine, &h->store, d) != KMSDNS_OK ||
+        kmsdns_hostsrv_new(&h->cfg, h->engine, h->store, &h->srv, d) != KMSDNS_OK)
+        return HOSTD_EXIT_FAIL;
+    if (h->cfg.host.low_priority && setpriority(PRIO_PROCESS, 0, LOW_PRIORITY_NICE) != 0)
+        kmsdns_log(KMSDNS_LOG_WARNING, "low-priority: %s", strerror(errno));
+    kmsdns_log(KMSDNS_LOG_NOTICE, "%s: count %u, capacity %u, key group %s", h->cfg.host.database,
+               kmsdns_engine_count(h->engine), kmsdns_engine_capacity(h->engine),
+               kmsdns_key_group_name(h->cfg.host.key_group));
+    if (h->cfg.host.publish)
+        kmsdns_log(KMSDNS_LOG_NOTICE,
+                   "publish = yes: this version does not publish its own SRV "
+                   "records; keep them published with kmsdns-publish -c %s",
+                   h->cfg.path);
+    return HOSTD_EXIT_OK;
+}
+
+/* The detached child tells its parent how the start went: one byte of exit code, then why. */
+static void report(int fd, int code, const char *why)
+{
+    unsigned char c = (unsigned char)code;
+    if (write(fd, &c, 1) == 1 && code != HOSTD_EXIT_OK)
+        (void)write(fd, why, strlen(why));
+    close(fd);
+}
+
+/* The parent's side: waits for the child's report and returns the exit code to use. */
+static int await_report(int fd)
+{
+    char buf[KMSDNS_DIAG_MAX + 1];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    if (n == 0) {
+        kmsdns_cli_error(HOSTD_PROG, "the daemon died while starting (see the system log)");
+        return HOSTD_EXIT_FAIL;
+    }
+    if (buf[0] != HOSTD_EXIT_OK)
+        kmsdns_cli_error(HOSTD_PROG, "%s", buf + 1);
+    return (unsigned char)buf[0];
+}
+
+static void detach_stdio(void)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO)
+        close(fd);
+}
+
+/* Runs the server in the foreground. */
+static int serve(struct hostd *h)
+{
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    int code = start(h, &d);
+    if (code != HOSTD_EXIT_OK) {
+        kmsdns_cli_error(HOSTD_PROG, "%s", d.text);
+        return code;
+    }
+    return kmsdns_hostsrv_run(h->srv) == KMSDNS_OK ? HOSTD_EXIT_OK : HOSTD_EXIT_FAIL;
+}
+
+static int daemonize_and_serve(struct hostd *h, const struct hostd_params *p)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        kmsdns_cli_error(HOSTD_PROG, "pipe: %s", strerror(errno));
+        return HOSTD_EXIT_FAIL;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        kmsdns_cli_error(HOSTD_PROG, "fork: %s", strerror(errno));
+        return HOSTD_EXIT_FAIL;
+    }
+    if (pid > 0) {
+        close(pfd[1]);
+        return await_report(pfd[0]);
+    }
+    close(pfd[0]);
+    setsid();
+    kmsdns_log_open(HOSTD_PROG, KMSDNS_LOG_TO_SYSLOG,
+                    p->verbose ? KMSDNS_LOG_DEBUG : KMSDNS_LOG_INFO);
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    int code = start(h, &d);
+    if (code != HOSTD_EXIT_OK) {
+        kmsdns_log(KMSDNS_LOG_ERR, "%s", d.text);
+        report(pfd[1], code, d.text);
+        return code;
+    }
+    if (chdir("/") != 0)
+        kmsdns_log(KMSDNS_LOG_WARNING, "chdir /: %s", strerror(errno));
+    detach_stdio();
+    report(pfd[1], HOSTD_EXIT_OK, "");
+    return kmsdns_hostsrv_run(h->srv) == KMSDNS_OK ? HOSTD_EXIT_OK : HOSTD_EXIT_FAIL;
+}
+
+int hostd_exec(const struct hostd_params *p)
+{
+    struct hostd h = {0};
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    kmsdns_log_open(HOSTD_PROG, KMSDNS_LOG_TO_STDERR,
+                    p->verbose ? KMSDNS_LOG_DEBUG : KMSDNS_LOG_INFO);
+    int code = load_config(&h, p->config, &d);
+    if (code != HOSTD_EXIT_OK)
+        kmsdns_cli_error(HOSTD_PROG, "%s", d.text);
+    else if (p->foreground)
+        code = serve(&h);
+    else
+        code = daemonize_and_serve(&h, p);
+    hostd_deinit(&h);
+    kmsdns_log_close();
+    return code;
+}

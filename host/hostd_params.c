@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* kmsdns-hostd's command line: options, their checks, and --help. */
+#include "hostd.h"
+
+#include "kmsdns/cli.h"
+#include "kmsdns/version.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] = "usage: kmsdns-hostd -c FILE [--foreground] [--verbose]\n";
+
+static void help(void)
+{
+    printf("kmsdns-hostd - the embedded KMS host core: counts KMS clients as a Windows KMS\n"
+           "host does and answers them over the open host protocol v1 (it activates\n"
+           "nothing; see docs/protocol.md)\n\n%s\n"
+           "  -c, --config FILE   the kmsdns config: [host] fqdn (required), port, listen,\n"
+           "                      key-group, database, activation-interval,\n"
+           "                      renewal-interval, low-priority, max-connections;\n"
+           "                      see kmsdns.conf(5)\n"
+           "  -f, --foreground    stay in the foreground and log to stderr (default: detach\n"
+           "                      once listening, and log to syslog)\n"
+           "  -v, --verbose       also log every request and every refused connection\n"
+           "  -h, --help          this help\n"
+           "  -V, --version       the version\n\n"
+           "Clients send one line per connection (REQUEST v1 cmid=.. edition=.. name=..)\n"
+           "and get one line back (OK count=.. threshold=.. activated=0|1 ...). A count is\n"
+           "answered only once it is on disk ([host] database, SQLite), so a crash never\n"
+           "loses an acknowledged client. STATUS v1 is answered on loopback only; a DCE/RPC\n"
+           "bind for the KMS interface gets a bind_ack. kmsdns-client --kms HOST:PORT\n"
+           "[--status] drives it by hand.\n\n"
+           "SIGTERM or SIGINT: answer what was read, then stop.\n\n"
+           "Exit status: 0 stopped by a signal, 1 could not start (database refused,\n"
+           "no address could be bound) or failed while running, 2 usage or config error.\n",
+           usage);
+}
+
+#define misuse(...) kmsdns_cli_misuse(HOSTD_PROG, usage, HOSTD_EXIT_USAGE, __VA_ARGS__)
+
+int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    memset(p, 0, sizeof *p);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":c:fvhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            p->config = optarg;
+            break;
+        case 'f':
+            p->foreground = true;
+            break;
+        case 'v':
+            p->verbose = true;
+            break;
+        case 'h':
+            help();
+            return HOSTD_EXIT_OK;
+        case 'V':
+            printf("%s (%s)\n", HOSTD_PROG, kmsdns_version());
+            return HOSTD_EXIT_OK;
+        case ':':
+            return misuse("%s needs a value", argv[optind - 1]);
+        default:
+            return misuse("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return misuse("unexpected argument '%s'", argv[optind]);
+    if (p->config == NULL)
+        return misuse("-c FILE is required");
+    return -1;
+}

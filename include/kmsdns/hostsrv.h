@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The network side of kmsdns-hostd: one epoll loop serving host protocol v1
+ * (SPEC "Host protocol v1") and the DCE/RPC bind on the [host] listen
+ * addresses. Requests read in one pass of the loop are recorded in the
+ * engine, made durable in one store transaction, and only then answered:
+ * an acknowledged count is never lost by a crash. Bad-request lines are
+ * answered at once; at most [host] max-connections are open, the oldest
+ * unfinished one making room for a new one; a line not complete 5 s after
+ * the connect is dropped without a reply.
+ */
+#ifndef KMSDNS_HOSTSRV_H
+#define KMSDNS_HOSTSRV_H
+
+#include <stdint.h>
+
+#include "kmsdns/config.h"
+#include "kmsdns/engine.h"
+#include "kmsdns/error.h"
+#include "kmsdns/store.h"
+
+#define KMSDNS_HOSTSRV_READ_TIMEOUT_MS 5000u /* SPEC: one deadline for the whole line */
+#define KMSDNS_HOSTSRV_LOG_DAYS 30u          /* request log rows kept this long */
+
+typedef struct kmsdns_hostsrv kmsdns_hostsrv;
+
+/*
+ * Binds every [host] listen address on [host] port (IPv6 sockets
+ * IPV6_V6ONLY, SO_REUSEADDR); an address that cannot be bound is logged and
+ * skipped. KMSDNS_SYSTEM with diag naming the addresses when none could be
+ * bound. The server uses (does not own) cfg, e and st, which must outlive
+ * it. Free with kmsdns_hostsrv_free().
+ */
+int kmsdns_hostsrv_new(const struct kmsdns_config *cfg, kmsdns_engine *e, kmsdns_store *st,
+                       kmsdns_hostsrv **out, struct kmsdns_diag *diag);
+void kmsdns_hostsrv_free(kmsdns_hostsrv *s);
+
+/* How many listen sockets are bound. */
+unsigned kmsdns_hostsrv_listeners(const kmsdns_hostsrv *s);
+
+/*
+ * Records the last publication result for domain (`ok` or an error word)
+ * at unix time t, shown in STATUS as domain.<name>=<result>@<t>.
+ */
+int kmsdns_hostsrv_set_domain(kmsdns_hostsrv *s, const char *domain, const char *result,
+                              uint64_t t);
+
+/*
+ * Serves until SIGTERM or SIGINT (blocked and read through a signalfd:
+ * call from the main thread before starting other threads). Requests read
+ * before the signal are committed and answered; then every connection is
+ * closed. KMSDNS_OK on a signal, KMSDNS_SYSTEM when epoll fails.
+ */
+int kmsdns_hostsrv_run(kmsdns_hostsrv *s);
+
+#endif
