@@ -165,3 +165,25 @@ rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --cmid nope 2>/dev/null || rc=$?
 expect "bad --cmid: exit" "$rc" 2
 rc=0; "$CLIENT" --fleet 10 2>/dev/null || rc=$?
 expect "--fleet in this version: exit" "$rc" 2
+
+check "STATUS from a non-loopback address: ERR forbidden (in a network namespace of our own)"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "$T: NOTE: not root, cannot create a network namespace: this part is not run"
+else
+  write_conf "$WORK/ns.conf" "$PORT"
+  sed -i 's/^listen = .*/listen = 0.0.0.0/' "$WORK/ns.conf"
+  out=$(unshare --net -- bash -ec '
+    ip link set lo up
+    ip addr add 192.0.2.1/32 dev lo
+    "$1" -c "$2" --foreground 2>/dev/null & pid=$!
+    for _ in $(seq 1 100); do "$3" --kms 127.0.0.1:"$4" --status >/dev/null 2>&1 && break; sleep 0.05; done
+    rc=0; "$3" --kms 192.0.2.1:"$4" --status 2>&1 || rc=$?; echo "status-exit=$rc"
+    rc=0; "$3" --kms 192.0.2.1:"$4" --cmid 00000000-0000-4000-8000-0000000000aa --edition ws2008r2-web --format json || rc=$?
+    kill -TERM $pid; wait $pid' _ "$HOSTD" "$WORK/ns.conf" "$CLIENT" "$PORT" 2>&1) || fail "namespace run: $out"
+  grep -q "refused: forbidden: STATUS is answered on loopback only" <<<"$out" && grep -q "status-exit=1" <<<"$out" ||
+    fail "STATUS from 192.0.2.1 was not refused: $out"
+  ok "STATUS from 192.0.2.1: ERR forbidden, exit 1"
+  jq -e '.result == "activated" and .count == 27' <<<"$(sed -n '/^{/,/^}/p' <<<"$out")" >/dev/null ||
+    fail "REQUEST from 192.0.2.1 not served: $out"
+  ok "REQUEST from 192.0.2.1 is served (count 27)"
+fi
