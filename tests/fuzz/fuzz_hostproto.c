@@ -4,7 +4,9 @@
  * The input is fed to the reader in chunks (sizes taken from the input), the
  * line it yields is parsed, and the whole input is parsed as one line too.
  * An accepted request must survive a round trip; an ERR line built from the
- * input as message must be one ASCII line.
+ * input as message must be one ASCII line. The input is also read as an
+ * answer line, as kmsdns-client meets it: an accepted OK must format back
+ * to a line that parses to the same values.
  */
 #include "kmsdns/error.h"
 #include "kmsdns/hostproto.h"
@@ -89,9 +91,27 @@ static void err_line(const uint8_t *data, size_t size)
             __builtin_trap();
 }
 
+static void reply_line(const char *buf, size_t len)
+{
+    struct kmsdns_hostproto_reply r, again;
+    if (kmsdns_hostproto_parse_reply(buf, len, &r) != KMSDNS_OK)
+        return;
+    if (!r.ok) {
+        if (r.code[0] == '\0' || memchr(r.message, '\n', sizeof r.message) != NULL)
+            __builtin_trap();
+        return;
+    }
+    char line[KMSDNS_HP_LINE_MAX];
+    size_t n = kmsdns_hostproto_ok(line, sizeof line, &r.answer);
+    if (n == 0 || kmsdns_hostproto_parse_reply(line, n, &again) != KMSDNS_OK ||
+        memcmp(&again.answer, &r.answer, sizeof r.answer) != 0)
+        __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     parse_one((const char *)data, size);
+    reply_line((const char *)data, size);
     read_chunks(data, size);
     err_line(data, size);
     return 0;

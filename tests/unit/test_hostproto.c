@@ -427,10 +427,79 @@ static void test_err_truncation(void **state)
     assert_memory_equal(buf, "ERR internal mmm", 16);
 }
 
+/* The client builds only lines the host accepts. */
+static void test_request_build(void **state)
+{
+    (void)state;
+    char buf[KMSDNS_HP_LINE_MAX + 1];
+    const char *cmid = "0123ABCD-0000-4000-8000-00000000000F";
+    size_t n = kmsdns_hostproto_request(buf, sizeof buf, cmid, "win7-enterprise", "pc-1.corp");
+    assert_int_equal(n, strlen(buf));
+    assert_string_equal(buf, "REQUEST v1 cmid=0123ABCD-0000-4000-8000-00000000000F "
+                             "edition=win7-enterprise name=pc-1.corp\n");
+    assert_int_equal(kmsdns_hostproto_request(buf, sizeof buf, "x", "win7-enterprise", "a"), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(kmsdns_hostproto_request(buf, sizeof buf, cmid, "Win7", "a"), 0);
+    assert_int_equal(kmsdns_hostproto_request(buf, sizeof buf, cmid, "win7-enterprise", "a b"), 0);
+    assert_int_equal(kmsdns_hostproto_request(buf, sizeof buf, cmid, "win7-enterprise", ""), 0);
+    assert_int_equal(kmsdns_hostproto_request(buf, 20, cmid, "win7-enterprise", "a"), 0);
+}
+
+static int reply(const char *line, struct kmsdns_hostproto_reply *r)
+{
+    return kmsdns_hostproto_parse_reply(line, strlen(line), r);
+}
+
+/* What the host writes, the client reads back; anything else is malformed. */
+static void test_reply_parse(void **state)
+{
+    (void)state;
+    struct kmsdns_hostproto_reply r;
+    char line[128];
+    const struct kmsdns_hostproto_answer a = {26, 25, true, 259200, 10080, 120};
+    kmsdns_hostproto_ok(line, sizeof line, &a);
+    assert_int_equal(reply(line, &r), KMSDNS_OK);
+    assert_true(r.ok);
+    assert_memory_equal(&r.answer, &a, sizeof a);
+    /* keys in another order, and a later protocol's extra key, are fine */
+    assert_int_equal(reply("OK retry=1 renewal=2 validity=0 activated=0 threshold=5 count=4 "
+                           "future=x\n",
+                           &r),
+                     KMSDNS_OK);
+    assert_int_equal(r.answer.count, 4);
+    assert_false(r.answer.activated);
+    kmsdns_hostproto_err(line, sizeof line, "edition-not-covered", "needs server-c");
+    assert_int_equal(reply(line, &r), KMSDNS_OK);
+    assert_false(r.ok);
+    assert_string_equal(r.code, "edition-not-covered");
+    assert_string_equal(r.message, "needs server-c");
+    static const char *const bad[] = {
+        "",
+        "OK count=1 threshold=5 activated=0 validity=0 renewal=1 retry=1", /* no newline */
+        "OK count=1 threshold=5 activated=0 validity=0 renewal=1\n",       /* retry missing */
+        "OK count=1 count=1 threshold=5 activated=0 validity=0 renewal=1 retry=1\n",
+        "OK count=-1 threshold=5 activated=0 validity=0 renewal=1 retry=1\n",
+        "OK count=4294967296 threshold=5 activated=0 validity=0 renewal=1 retry=1\n",
+        "OK count=1 threshold=5 activated=2 validity=0 renewal=1 retry=1\n",
+        "OK count=1 threshold=5 activated= validity=0 renewal=1 retry=1\n",
+        "OK count=1 threshold=5 activated=0 validity=0 renewal=1 retry=1 junk\n",
+        "OK count=1 threshold=5 activated=0 validity=0 renewal=1 retry=1\r\n",
+        "ERR\n",
+        "ERR Bad message\n",
+        "ERR bad-request caf\xc3\xa9\n",
+        "HELLO\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (reply(bad[i], &r) != KMSDNS_MALFORMED)
+            fail_msg("accepted: '%s'", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_valid),
+        cmocka_unit_test(test_request_build),
+        cmocka_unit_test(test_reply_parse),
         cmocka_unit_test(test_request_limits),
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_bad_cmid),
