@@ -165,6 +165,31 @@ static void test_restore(void **state)
     kmsdns_engine_free(f);
 }
 
+/* docs/protocol.md's edition table is this table, row for row, in order. */
+static void test_docs_table(void **state)
+{
+    (void)state;
+    FILE *f = fopen(KMSDNS_PROTOCOL_DOC, "r");
+    assert_non_null(f);
+    size_t n, row = 0;
+    const struct kmsdns_edition *all = kmsdns_editions(&n);
+    char line[256], want[256];
+    while (fgets(line, sizeof line, f) != NULL) {
+        bool row_line = strncmp(line, "| `", 3) == 0 &&
+                        (strstr(line, "| client |") != NULL || strstr(line, "| server |") != NULL);
+        if (!row_line)
+            continue;
+        assert_true(row < n);
+        snprintf(want, sizeof want, "| `%s` | %s | %s |\n", all[row].id,
+                 all[row].family == KMSDNS_FAMILY_CLIENT ? "client" : "server",
+                 kmsdns_key_group_name(all[row].group));
+        assert_string_equal(line, want);
+        row++;
+    }
+    fclose(f);
+    assert_int_equal(row, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_renewal_and_expiry),
         cmocka_unit_test(test_key_groups_and_refusals),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_docs_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
