@@ -441,7 +441,7 @@ static bool evict_oldest(kmsdns_hostsrv *s)
     struct hs_conn *c = s->head;
     if (c == NULL)
         return false;
-    if (c->state == READING || c->state == RPC) {
+    if (c->state == READING) {
         static const char busy[] = "ERR busy too many open connections; try again\n";
         (void)send(c->fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
