@@ -11,6 +11,9 @@
  * SIGTERM or SIGINT.
  */
 #define _GNU_SOURCE /* accept4, MSG_NOSIGNAL */
+#include "kmsdns/addr.h"
+#include "kmsdns/error.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,44 +49,16 @@ struct srv {
     bool stopping;
 };
 
-/* ADDR:PORT with an IPv4 address, or [ADDR]:PORT with an IPv6 one. */
+/* ADDR:PORT or [ADDR]:PORT, read by the library's parser (a port is required). */
 static bool parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-    char host[INET6_ADDRSTRLEN];
-    const char *hs = s, *he, *port;
-    if (s[0] == '[') {
-        hs = s + 1;
-        he = strchr(hs, ']');
-        if (he == NULL || he[1] != ':')
-            return false;
-        port = he + 2;
-    } else {
-        he = strrchr(s, ':');
-        if (he == NULL)
-            return false;
-        port = he + 1;
-    }
-    if ((size_t)(he - hs) >= sizeof host || port[0] == '\0' || strlen(port) > 5 ||
-        strspn(port, "0123456789") != strlen(port) || atoi(port) < 1 || atoi(port) > 65535)
+    struct kmsdns_addr a;
+    if (kmsdns_addr_parse(s, 0, KMSDNS_ADDR_PORT_ALLOWED, &a, NULL) != KMSDNS_OK ||
+        kmsdns_addr_port(&a) == 0)
         return false;
-    memcpy(host, hs, (size_t)(he - hs));
-    host[he - hs] = '\0';
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)atoi(port));
-        *len = sizeof *a4;
-        return true;
-    }
-    if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)atoi(port));
-        *len = sizeof *a6;
-        return true;
-    }
-    return false;
+    *ss = a.ss;
+    *len = a.len;
+    return true;
 }
 
 static void parse_args(int argc, char **argv, struct sockaddr_storage *ss, socklen_t *len)
