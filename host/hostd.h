@@ -4,6 +4,7 @@
 #define KMSDNS_HOSTD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define HOSTD_PROG "kmsdns-hostd"
 
@@ -15,6 +16,7 @@
 struct hostd_params {
     const char *config;
     bool foreground, verbose;
+    bool check_only; /* -n: check the config, exit 0 or 2 */
 };
 
 /* Parses argv. Returns -1 to go on, else the exit code (0 after --help/-V, 2 on misuse). */
@@ -22,5 +24,48 @@ int hostd_params_parse(int argc, char **argv, struct hostd_params *p);
 
 /* Loads the config, opens the store, binds, serves until a signal; returns the exit code. */
 int hostd_exec(const struct hostd_params *p);
+
+struct kmsdns_config;
+struct kmsdns_diag;
+
+/* The running daemon: hostd_exec.c starts it, hostd_run.c serves, publishes and reloads. */
+struct hostd {
+    const struct hostd_params *params;
+    struct kmsdns_config *cfg; /* replaced by a reload */
+    struct kmsdns_engine *engine;
+    struct kmsdns_store *store;
+    struct kmsdns_hostsrv *srv;
+    struct kmsdns_hostpub *pub;
+    int pubfd;         /* the publication child's pipe, -1 when none runs */
+    uint64_t next_pub; /* monotonic ms of the next publication, 0: none */
+    unsigned backoff;  /* seconds before retrying a failed publication */
+    bool republish;    /* a reload came during a publication: publish again after it */
+};
+
+/* Loads and checks a config for the daemon (fqdn set, [host] user usable); free with
+ * hostd_config_free(). */
+int hostd_config_load(const char *path, struct kmsdns_config **out, struct kmsdns_diag *d);
+void hostd_config_free(struct kmsdns_config *cfg);
+
+/* [host] low-priority: nice 10 (slmgr /cpri). */
+void hostd_set_priority(bool low);
+
+/* Serves until SIGTERM/SIGINT, publishing (publish = yes) and reloading on SIGHUP; the exit code.
+ */
+int hostd_serve(struct hostd *h);
+
+/* Tells systemd (Type=notify) our state: "READY=1", "RELOADING=1", "STOPPING=1".
+ * Nothing without $NOTIFY_SOCKET. */
+void hostd_notify(const char *state);
+
+/* Whether [host] user can be used: a missing account is an error when we run as root. */
+int hostd_check_user(const struct kmsdns_config *cfg, struct kmsdns_diag *d);
+
+/*
+ * With [host] user set and running as root: hands the database files to
+ * that user, then switches to it and its groups for good. Nothing to do
+ * without user, or when not root (logged).
+ */
+int hostd_drop_privileges(const struct kmsdns_config *cfg, struct kmsdns_diag *d);
 
 #endif

@@ -13,6 +13,8 @@
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 #include "kmsdns/engine.h"
+#include "kmsdns/publist.h"
+#include "kmsdns/hostpub.h"
 #include "kmsdns/hostsrv.h"
 #include "kmsdns/log.h"
 #include "kmsdns/store.h"
@@ -22,62 +24,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
-
-#define LOW_PRIORITY_NICE 10 /* [host] low-priority, slmgr /cpri */
-
-struct hostd {
-    struct kmsdns_config cfg;
-    bool cfg_loaded;
-    kmsdns_engine *engine;
-    kmsdns_store *store;
-    kmsdns_hostsrv *srv;
-};
 
 static void hostd_deinit(struct hostd *h)
 {
+    kmsdns_hostpub_free(h->pub);
     kmsdns_hostsrv_free(h->srv);
     kmsdns_store_close(h->store);
     kmsdns_engine_free(h->engine);
-    if (h->cfg_loaded)
-        kmsdns_config_deinit(&h->cfg);
+    hostd_config_free(h->cfg);
 }
 
-static int load_config(struct hostd *h, const char *path, struct kmsdns_diag *d)
-{
-    if (kmsdns_config_load(&h->cfg, path, d) != KMSDNS_OK)
-        return HOSTD_EXIT_USAGE;
-    h->cfg_loaded = true;
-    if (h->cfg.host.fqdn[0] == '\0') {
-        kmsdns_diag_set(d, KMSDNS_EMPTY, path, 0, "[host] fqdn is required for kmsdns-hostd");
-        return HOSTD_EXIT_USAGE;
-    }
-    return HOSTD_EXIT_OK;
-}
-
-/* Engine, store, sockets: HOSTD_EXIT_OK or the exit code, with d saying why. */
+/* Engine, store, sockets, then the privilege drop: HOSTD_EXIT_OK or the exit code, d says why. */
 static int start(struct hostd *h, struct kmsdns_diag *d)
 {
-    const struct kmsdns_engine_settings es = {
-        h->cfg.host.key_group, h->cfg.host.activation_interval, h->cfg.host.renewal_interval};
-    if ((h->engine = kmsdns_engine_new(&es)) == NULL) {
+    const struct kmsdns_config *cfg = h->cfg;
+    const struct kmsdns_engine_settings es = {cfg->host.key_group, cfg->host.activation_interval,
+                                              cfg->host.renewal_interval};
+    if ((h->engine = kmsdns_engine_new(&es)) == NULL || (h->pub = kmsdns_hostpub_new()) == NULL) {
         kmsdns_diag_set(d, KMSDNS_NOMEM, NULL, 0, "out of memory");
         return HOSTD_EXIT_FAIL;
     }
-    if (kmsdns_store_open(h->cfg.host.database, h->engine, &h->store, d) != KMSDNS_OK ||
-        kmsdns_hostsrv_new(&h->cfg, h->engine, h->store, &h->srv, d) != KMSDNS_OK)
+    if (kmsdns_store_open(cfg->host.database, h->engine, &h->store, d) != KMSDNS_OK ||
+        kmsdns_hostsrv_new(cfg, h->engine, h->store, &h->srv, d) != KMSDNS_OK ||
+        hostd_drop_privileges(cfg, d) != KMSDNS_OK)
         return HOSTD_EXIT_FAIL;
-    if (h->cfg.host.low_priority && setpriority(PRIO_PROCESS, 0, LOW_PRIORITY_NICE) != 0)
-        kmsdns_log(KMSDNS_LOG_WARNING, "low-priority: %s", strerror(errno));
-    kmsdns_log(KMSDNS_LOG_NOTICE, "%s: count %u, capacity %u, key group %s", h->cfg.host.database,
-               kmsdns_engine_count(h->engine), kmsdns_engine_capacity(h->engine),
-               kmsdns_key_group_name(h->cfg.host.key_group));
-    if (h->cfg.host.publish)
-        kmsdns_log(KMSDNS_LOG_NOTICE,
-                   "publish = yes: this version does not publish its own SRV "
-                   "records; keep them published with kmsdns-publish -c %s",
-                   h->cfg.path);
+    hostd_set_priority(cfg->host.low_priority);
+    kmsdns_log(KMSDNS_LOG_NOTICE, "%s: count %u, capacity %u, key group %s, publish = %s",
+               cfg->host.database, kmsdns_engine_count(h->engine),
+               kmsdns_engine_capacity(h->engine), kmsdns_key_group_name(cfg->host.key_group),
+               cfg->host.publish ? "yes" : "no");
     return HOSTD_EXIT_OK;
 }
 
@@ -136,7 +112,7 @@ static int serve(struct hostd *h)
         kmsdns_cli_error(HOSTD_PROG, "%s", d.text);
         return code;
     }
-    return kmsdns_hostsrv_run(h->srv) == KMSDNS_OK ? HOSTD_EXIT_OK : HOSTD_EXIT_FAIL;
+    return hostd_serve(h);
 }
 
 static int daemonize_and_serve(struct hostd *h, const struct hostd_params *p)
@@ -171,23 +147,36 @@ static int daemonize_and_serve(struct hostd *h, const struct hostd_params *p)
         kmsdns_log(KMSDNS_LOG_WARNING, "chdir /: %s", strerror(errno));
     detach_stdio();
     report(pfd[1], HOSTD_EXIT_OK, "");
-    return kmsdns_hostsrv_run(h->srv) == KMSDNS_OK ? HOSTD_EXIT_OK : HOSTD_EXIT_FAIL;
+    return hostd_serve(h);
+}
+
+/* -n: the config as the daemon would take it, and nothing else. */
+static int check_only(const struct hostd *h)
+{
+    printf("%s: %s: configuration OK (publish = %s, %zu domain(s), listen on port %u)\n",
+           HOSTD_PROG, h->cfg->path, h->cfg->host.publish ? "yes" : "no",
+           kmsdns_publist_count(h->cfg->publish.domains), h->cfg->host.port);
+    return HOSTD_EXIT_OK;
 }
 
 int hostd_exec(const struct hostd_params *p)
 {
-    struct hostd h = {0};
+    struct hostd h = {.params = p, .pubfd = -1};
     struct kmsdns_diag d;
     kmsdns_diag_init(&d);
     kmsdns_log_open(HOSTD_PROG, KMSDNS_LOG_TO_STDERR,
                     p->verbose ? KMSDNS_LOG_DEBUG : KMSDNS_LOG_INFO);
-    int code = load_config(&h, p->config, &d);
-    if (code != HOSTD_EXIT_OK)
+    int code = HOSTD_EXIT_OK;
+    if (hostd_config_load(p->config, &h.cfg, &d) != KMSDNS_OK) {
         kmsdns_cli_error(HOSTD_PROG, "%s", d.text);
-    else if (p->foreground)
+        code = HOSTD_EXIT_USAGE;
+    } else if (p->check_only) {
+        code = check_only(&h);
+    } else if (p->foreground) {
         code = serve(&h);
-    else
+    } else {
         code = daemonize_and_serve(&h, p);
+    }
     hostd_deinit(&h);
     kmsdns_log_close();
     return code;

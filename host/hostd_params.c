@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] = "usage: kmsdns-hostd -c FILE [--foreground] [--verbose]\n";
+static const char usage[] = "usage: kmsdns-hostd -c FILE [-n] [--foreground] [--verbose]\n";
 
 static void help(void)
 {
@@ -20,18 +20,29 @@ static void help(void)
            "                      key-group, database, activation-interval,\n"
            "                      renewal-interval, low-priority, max-connections;\n"
            "                      see kmsdns.conf(5)\n"
-           "  -f, --foreground    stay in the foreground and log to stderr (default: detach\n"
-           "                      once listening, and log to syslog)\n"
+           "  -n, --check         check the config as the daemon would (fqdn, [host] user)\n"
+           "                      and exit: 0 if it is usable, 2 with the reason if not\n"
+           "  -f, --foreground    stay in the foreground and log to stderr, which systemd\n"
+           "                      hands to the journal (default: detach once listening,\n"
+           "                      and log to syslog)\n"
            "  -v, --verbose       also log every request and every refused connection\n"
            "  -h, --help          this help\n"
            "  -V, --version       the version\n\n"
+           "With publish = yes it keeps this host's SRV records published in every domain\n"
+           "of its publish list ([dns], [publish]; like kmsdns-publish): at start, then\n"
+           "every [dns] publish-interval; a failure is logged and retried with backoff,\n"
+           "and the last result per domain shows in STATUS.\n\n"
            "Clients send one line per connection (REQUEST v1 cmid=.. edition=.. name=..)\n"
            "and get one line back (OK count=.. threshold=.. activated=0|1 ...). A count is\n"
            "answered only once it is on disk ([host] database, SQLite), so a crash never\n"
            "loses an acknowledged client. STATUS v1 is answered on loopback only; a DCE/RPC\n"
            "bind for the KMS interface gets a bind_ack. kmsdns-client --kms HOST:PORT\n"
            "[--status] drives it by hand.\n\n"
-           "SIGTERM or SIGINT: answer what was read, then stop.\n\n"
+           "SIGHUP: reload the config (checked first: a bad one is logged and the running\n"
+           "one stays; listen, port, database and user need a restart). SIGTERM or\n"
+           "SIGINT: answer what was read, tell clients still sending ERR busy, stop.\n"
+           "With [host] user set and started as root, it drops to that user once the\n"
+           "sockets and the database are open.\n\n"
            "Exit status: 0 stopped by a signal, 1 could not start (database refused,\n"
            "no address could be bound) or failed while running, 2 usage or config error.\n",
            usage);
@@ -42,14 +53,18 @@ static void help(void)
 int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"foreground", no_argument, NULL, 'f'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"check", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     memset(p, 0, sizeof *p);
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":c:fvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:fvnhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             p->config = optarg;
@@ -59,6 +74,9 @@ int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
             break;
         case 'v':
             p->verbose = true;
+            break;
+        case 'n':
+            p->check_only = true;
             break;
         case 'h':
             help();

@@ -502,11 +502,11 @@ static void on_signal(kmsdns_hostsrv *s)
     struct signalfd_siginfo si;
     while (read(s->sig.fd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
-            kmsdns_log(KMSDNS_LOG_NOTICE, "SIGHUP ignored: this version does not reload its "
-                                          "configuration; restart it to apply a new one");
+            s->event = s->event == KMSDNS_HOSTSRV_STOP ? s->event : KMSDNS_HOSTSRV_RELOAD;
             continue;
         }
         kmsdns_log(KMSDNS_LOG_NOTICE, "%s: stopping", strsignal((int)si.ssi_signo));
+        s->event = KMSDNS_HOSTSRV_STOP;
         s->stopping = true;
     }
 }
@@ -516,6 +516,9 @@ static void dispatch(kmsdns_hostsrv *s, const struct epoll_event *ev)
     enum hs_kind kind = *(const enum hs_kind *)ev->data.ptr;
     if (kind == HS_SIGNAL) {
         on_signal(s);
+    } else if (kind == HS_WATCH) {
+        struct hs_watch *w = ev->data.ptr;
+        w->cb(w->arg);
     } else if (kind == HS_LISTENER) {
         on_accept(s, ev->data.ptr);
     } else {
@@ -550,47 +553,106 @@ static void prune(kmsdns_hostsrv *s)
         kmsdns_log(KMSDNS_LOG_WARNING, "%s: cannot prune the request log", s->cfg->host.database);
 }
 
-static int wait_ms(const kmsdns_hostsrv *s)
+/* Until the first connection deadline, the caller's timer, or the next log pruning. */
+static int wait_ms(const kmsdns_hostsrv *s, uint64_t until_ms)
 {
-    if (s->head == NULL)
-        return (int)(PRUNE_EVERY_S * 1000u);
-    uint64_t now = mono_ms();
-    return s->head->deadline <= now ? 0 : (int)(s->head->deadline - now) + 1;
+    uint64_t now = mono_ms(), next = now + PRUNE_EVERY_S * 1000u;
+    if (s->head != NULL && s->head->deadline < next)
+        next = s->head->deadline;
+    if (until_ms != 0 && until_ms < next)
+        next = until_ms;
+    return next <= now ? 0 : (int)(next - now) + 1;
 }
 
+/* Shutting down: a connection still reading is told so, every connection closed. */
 static void close_all(kmsdns_hostsrv *s)
 {
-    while (s->head != NULL)
+    static const char bye[] = "ERR busy the host is shutting down; try again\n";
+    while (s->head != NULL) {
+        if (s->head->state == READING && s->head->rd.len > 0)
+            (void)send(s->head->fd, bye, sizeof bye - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         close_conn(s, s->head);
+    }
     for (unsigned i = 0; i < s->nlisteners; i++)
         if (s->listeners[i].fd >= 0)
             close(s->listeners[i].fd), s->listeners[i].fd = -1;
     free_dead(s);
 }
 
-int kmsdns_hostsrv_run(kmsdns_hostsrv *s)
+int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv_event *event)
 {
     struct epoll_event ev[MAX_EVENTS];
-    int rc = KMSDNS_OK;
-    while (!s->stopping) {
+    s->event = KMSDNS_HOSTSRV_TIMER;
+    for (;;) {
         prune(s);
-        int n = epoll_wait(s->ep, ev, MAX_EVENTS, wait_ms(s));
+        int n = epoll_wait(s->ep, ev, MAX_EVENTS, wait_ms(s, until_ms));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             kmsdns_log(KMSDNS_LOG_ERR, "epoll_wait: %s", strerror(errno));
-            rc = KMSDNS_SYSTEM;
-            break;
+            commit_batch(s);
+            close_all(s);
+            return KMSDNS_SYSTEM;
         }
         for (int i = 0; i < n; i++)
             dispatch(s, &ev[i]);
         commit_batch(s);
         expire(s);
         free_dead(s);
+        if (s->stopping) {
+            close_all(s);
+            break;
+        }
+        if (s->event == KMSDNS_HOSTSRV_RELOAD || (until_ms != 0 && mono_ms() >= until_ms))
+            break;
     }
-    commit_batch(s);
-    close_all(s);
-    return rc;
+    *event = s->event;
+    return KMSDNS_OK;
+}
+
+uint64_t kmsdns_hostsrv_clock_ms(void)
+{
+    return mono_ms();
+}
+
+int kmsdns_hostsrv_watch(kmsdns_hostsrv *s, int fd, void (*cb)(void *arg), void *arg)
+{
+    for (size_t i = 0; i < HS_WATCH_MAX; i++) {
+        struct hs_watch *w = &s->watches[i];
+        if (w->fd >= 0)
+            continue;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+            return KMSDNS_SYSTEM;
+        *w = (struct hs_watch){HS_WATCH, fd, cb, arg};
+        return KMSDNS_OK;
+    }
+    return KMSDNS_RANGE;
+}
+
+void kmsdns_hostsrv_unwatch(kmsdns_hostsrv *s, int fd)
+{
+    for (size_t i = 0; i < HS_WATCH_MAX; i++) {
+        if (s->watches[i].fd != fd)
+            continue;
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
+        s->watches[i].fd = -1;
+    }
+}
+
+static unsigned connection_cap(unsigned wanted);
+
+void kmsdns_hostsrv_set_config(kmsdns_hostsrv *s, const struct kmsdns_config *cfg)
+{
+    s->cfg = cfg;
+    s->max_conns = connection_cap(cfg->host.max_connections);
+}
+
+void kmsdns_hostsrv_clear_domains(kmsdns_hostsrv *s)
+{
+    for (size_t i = 0; i < s->ndomains; i++)
+        free(s->domains[i].name);
+    s->ndomains = 0;
 }
 
 /* ---- life cycle ----------------------------------------------------------------- */
@@ -646,6 +708,8 @@ int kmsdns_hostsrv_new(const struct kmsdns_config *cfg, kmsdns_engine *e, kmsdns
     s->engine = e;
     s->store = st;
     s->sig.fd = -1;
+    for (size_t i = 0; i < HS_WATCH_MAX; i++)
+        s->watches[i].fd = -1;
     s->started = (uint64_t)time(NULL);
     s->max_conns = connection_cap(cfg->host.max_connections);
     s->ep = epoll_create1(EPOLL_CLOEXEC);

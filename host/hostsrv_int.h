@@ -17,12 +17,21 @@
 #include <stdint.h>
 
 /* What an epoll event points at: each of these structs starts with one. */
-enum hs_kind { HS_LISTENER, HS_CONN, HS_SIGNAL };
+enum hs_kind { HS_LISTENER, HS_CONN, HS_SIGNAL, HS_WATCH };
 
 struct hs_listener {
     enum hs_kind kind;
     int fd;
 };
+
+/* A descriptor of the caller's (kmsdns_hostsrv_watch), e.g. a publication child's pipe. */
+struct hs_watch {
+    enum hs_kind kind;
+    int fd;
+    void (*cb)(void *arg);
+    void *arg;
+};
+#define HS_WATCH_MAX 4
 
 struct hs_domain {
     char *name;
@@ -55,6 +64,8 @@ struct kmsdns_hostsrv {
     size_t ndomains;
     uint64_t started, requests, next_prune;
     bool stopping;
+    enum kmsdns_hostsrv_event event; /* why run() returns */
+    struct hs_watch watches[HS_WATCH_MAX];
     uint8_t scratch[KMSDNS_RPC_ANSWER_MAX];
 };
 

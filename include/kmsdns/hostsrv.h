@@ -45,12 +45,38 @@ unsigned kmsdns_hostsrv_listeners(const kmsdns_hostsrv *s);
 int kmsdns_hostsrv_set_domain(kmsdns_hostsrv *s, const char *domain, const char *result,
                               uint64_t t);
 
+/* Why kmsdns_hostsrv_run() returned. */
+enum kmsdns_hostsrv_event {
+    KMSDNS_HOSTSRV_STOP,   /* SIGTERM or SIGINT: every connection is closed */
+    KMSDNS_HOSTSRV_RELOAD, /* SIGHUP: the caller reloads, then runs again */
+    KMSDNS_HOSTSRV_TIMER,  /* until_ms was reached */
+};
+
 /*
- * Serves until SIGTERM or SIGINT (blocked and read through a signalfd:
- * call from the main thread before starting other threads). Requests read
- * before the signal are committed and answered; then every connection is
- * closed. KMSDNS_OK on a signal, KMSDNS_SYSTEM when epoll fails.
+ * Serves until a signal or until the monotonic time until_ms (0: no timer;
+ * see kmsdns_hostsrv_clock_ms()). SIGTERM, SIGINT and SIGHUP are blocked and
+ * read through a signalfd: call from the main thread. On every return what
+ * was read is committed and answered; on STOP the connections still
+ * reading are told `ERR busy` and closed. KMSDNS_SYSTEM when epoll fails.
  */
-int kmsdns_hostsrv_run(kmsdns_hostsrv *s);
+int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv_event *event);
+
+/* The monotonic clock run() uses, in milliseconds. */
+uint64_t kmsdns_hostsrv_clock_ms(void);
+
+/* Calls cb(arg) from run() whenever fd is readable (at most 4 at once); KMSDNS_RANGE when full. */
+int kmsdns_hostsrv_watch(kmsdns_hostsrv *s, int fd, void (*cb)(void *arg), void *arg);
+/* Stops watching fd (before the caller closes it). */
+void kmsdns_hostsrv_unwatch(kmsdns_hostsrv *s, int fd);
+
+/*
+ * Switches to a reloaded config (the caller keeps listen, port and database
+ * of the old one: sockets and store stay). cfg must outlive the server or
+ * the next call.
+ */
+void kmsdns_hostsrv_set_config(kmsdns_hostsrv *s, const struct kmsdns_config *cfg);
+
+/* Forgets every domain.<name> result (after the publish list changed). */
+void kmsdns_hostsrv_clear_domains(kmsdns_hostsrv *s);
 
 #endif
