@@ -75,14 +75,20 @@ static void put_line(FILE *f, bool address, const char *domain, const char *word
 
 static void report_items(FILE *f, const struct kmsdns_pub_report *rep, uint64_t now)
 {
-    char word[32];
+    static const char *const done[] = {"unchanged", "added", "replaced", "removed"};
+    char word[32], msg[700];
     for (size_t i = 0; i < rep->nitems; i++) {
         const struct kmsdns_pub_item *it = &rep->items[i];
-        bool ok = it->status == KMSDNS_ITEM_OK;
-        const char *w =
-            ok ? "ok" : kmsdns_hostpub_word(it->rc != 0 ? it->rc : KMSDNS_RCODE, word, sizeof word);
-        const char *msg = ok ? (it->warning[0] != '\0' ? it->warning : it->note) : it->message;
-        put_line(f, it->is_address, it->domain, w, now, msg);
+        if (it->status != KMSDNS_ITEM_OK) {
+            put_line(f, it->is_address, it->domain,
+                     kmsdns_hostpub_word(it->rc != 0 ? it->rc : KMSDNS_RCODE, word, sizeof word),
+                     now, it->message);
+            continue;
+        }
+        const char *extra = it->warning[0] != '\0' ? it->warning : it->note;
+        snprintf(msg, sizeof msg, "%s at %s%s%s", done[it->plan.action], it->server,
+                 extra[0] != '\0' ? "; " : "", extra);
+        put_line(f, it->is_address, it->domain, "ok", now, msg);
     }
 }
 

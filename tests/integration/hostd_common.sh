@@ -4,28 +4,37 @@
 # loopback port, and starting/stopping the daemon. No lab needed: the host
 # core talks to nobody but its clients on loopback.
 # Usage inside a test: . "$(dirname "$0")/hostd_common.sh"; the caller sets
-# HOSTD, CLIENT (and whatever else it needs) first.
+# HOSTD, CLIENT (and whatever else it needs) first. Sourced after common.sh
+# (a test that needs the lab), it uses that file's WORK and cleanup.
 set -euo pipefail
 
-T=$(basename "$0" .sh)
-fail() { echo "$T: FAIL: $*" >&2; exit 1; }
-check() { echo "$T: checking $*"; }
-ok() { echo "$T:   ok: $*"; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/$T.XXXXXX")
 HOSTD_PID=
-_cleanup() {
-  local rc=$?
-  set +e
-  [ -z "$HOSTD_PID" ] || { kill -9 "$HOSTD_PID" 2>/dev/null; wait "$HOSTD_PID" 2>/dev/null; }
-  pkill -9 -f "kmsdns-hostd -c $WORK/" 2>/dev/null
-  if [ $rc -eq 0 ]; then rm -rf "$WORK"; echo "$T: PASS"; else
-    echo "$T: FAIL (exit $rc); work directory kept: $WORK" >&2
-    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
-  fi
-  exit $rc
+_kill_hostd() {
+  [ -z "$HOSTD_PID" ] || { kill -9 "$HOSTD_PID" 2>/dev/null; wait "$HOSTD_PID" 2>/dev/null || true; }
+  pkill -9 -f "kmsdns-hostd -c $WORK/" 2>/dev/null || true
+  return 0
 }
-trap _cleanup EXIT
+if [ -n "${WORK:-}" ]; then
+  # after common.sh (a lab test): its trap cleans up, we only add the daemon
+  at_exit _kill_hostd
+else
+  T=$(basename "$0" .sh)
+  fail() { echo "$T: FAIL: $*" >&2; exit 1; }
+  check() { echo "$T: checking $*"; }
+  ok() { echo "$T:   ok: $*"; }
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/$T.XXXXXX")
+  _cleanup() {
+    local rc=$?
+    set +e
+    _kill_hostd
+    if [ $rc -eq 0 ]; then rm -rf "$WORK"; echo "$T: PASS"; else
+      echo "$T: FAIL (exit $rc); work directory kept: $WORK" >&2
+      for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
+    fi
+    exit $rc
+  }
+  trap _cleanup EXIT
+fi
 
 port_busy() { # PORT: true if something listens on (or is bound to) it
   ss -Hltn | awk -v p="$1" '{ n = split($4, a, ":"); if (a[n] == p) found = 1 } END { exit !found }'
