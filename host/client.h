@@ -5,7 +5,14 @@
 
 #include <stdbool.h>
 
+#include "kmsdns/addr.h"
+#include "kmsdns/dnsmsg.h"
+#include "kmsdns/error.h"
 #include "kmsdns/hostproto.h"
+#include "kmsdns/name.h"
+
+#include <stddef.h>
+#include <stdint.h>
 
 #define CLIENT_PROG "kmsdns-client"
 #define CLIENT_EDITION_DEFAULT "win7-enterprise"
@@ -19,9 +26,23 @@
 
 enum client_format { CLIENT_TEXT, CLIENT_JSON };
 
+#define CLIENT_DOMAINS_MAX 32
+#define CLIENT_FLEET_MAX 100000u
+#define CLIENT_CONCURRENCY_DEFAULT 8u
+
 struct client_params {
     const char *config;
-    const char *kms;                   /* HOST[:PORT] */
+    const char *kms;                         /* HOST[:PORT] */
+    const char *domains[CLIENT_DOMAINS_MAX]; /* --domain, in order */
+    size_t ndomains;
+    const char *resolver; /* --resolver, NULL: [dns] resolver or the system's */
+    const char *state;    /* --state, NULL: [client] state */
+    bool no_cache;
+    unsigned fleet;       /* --fleet N, 0: one request */
+    const char *mix;      /* --mix EDITION=PCT,... */
+    unsigned concurrency; /* fleet: clients in flight */
+    bool seeded;
+    uint64_t seed; /* --seed: a reproducible fleet */
     char cmid[KMSDNS_HP_CMID_LEN + 1]; /* "" until chosen */
     char edition[KMSDNS_HP_EDITION_MAX + 1];
     char name[KMSDNS_HP_NAME_MAX + 1]; /* "" until chosen */
@@ -33,10 +54,70 @@ struct client_params {
 /* Parses argv. Returns -1 to go on, else the exit code (0 after --help/-V, 2 on misuse). */
 int client_params_parse(int argc, char **argv, struct client_params *p);
 
-/* Fills the CMID and name not given: this machine's stable CMID and short host name. */
+/* Fills the name when not given: this machine's short host name. */
 int client_params_defaults(struct client_params *p);
 
-/* One exchange with --kms and its rendering; returns the exit code. */
+/* One request (or --status, or a --fleet) and its rendering; returns the exit code. */
 int client_exec(const struct client_params *p);
+
+/* What discovery works with, from the options over the config file. */
+struct client_setup {
+    char service[KMSDNS_NAME_BUF];
+    char (*search)[KMSDNS_NAME_BUF]; /* the search list, in order */
+    size_t nsearch;
+    struct kmsdns_addr resolver;
+    bool has_resolver; /* false: resolver_error says why */
+    struct kmsdns_diag resolver_error;
+    unsigned timeout; /* seconds per try */
+    char state[4096]; /* the state file, "~/" expanded */
+};
+
+/* CLIENT_EXIT_USAGE (message printed) or -1 to go on. Free with client_setup_deinit(). */
+int client_setup_init(const struct client_params *p, struct client_setup *s);
+void client_setup_deinit(struct client_setup *s);
+
+/* A discovered KMS host: its SRV record and addresses. */
+struct client_host {
+    struct kmsdns_rrdata srv;
+    char target[KMSDNS_NAME_BUF];
+    uint16_t port;
+    struct kmsdns_addr addr[8];
+    size_t naddr;
+};
+
+struct client_hosts {
+    struct client_host *v;
+    size_t n;
+    char domain[KMSDNS_NAME_BUF]; /* where they were found */
+};
+
+/* SRV records of the first search-list domain that has any, with addresses. */
+int client_discover(const struct client_setup *s, struct client_hosts *hs, struct kmsdns_diag *d);
+/* The addresses of one named host (a cached one); hs->n is 1. */
+int client_resolve(const struct client_setup *s, const char *target, uint16_t port,
+                   struct client_hosts *hs);
+void client_hosts_free(struct client_hosts *hs);
+
+/* The state file: this machine's CMID and the host that answered last. */
+struct client_state {
+    char cmid[KMSDNS_HP_CMID_LEN + 1]; /* "" when none yet */
+    char host[KMSDNS_NAME_BUF];        /* "" when none cached */
+    uint16_t port;
+};
+
+/* A missing file is an empty state; a damaged one is ignored (and rewritten). */
+void client_state_load(const char *path, struct client_state *st);
+/* Writes atomically (temporary file + rename), creating the directory. */
+int client_state_save(const char *path, const struct client_state *st, struct kmsdns_diag *d);
+/* A random (version 4) UUID. */
+void client_new_cmid(char out[KMSDNS_HP_CMID_LEN + 1]);
+
+/* One exchange: a line to a, one answer line back before deadline_ms (monotonic). */
+size_t client_talk(const struct kmsdns_addr *a, const char *line, size_t n, char *buf, size_t cap,
+                   int64_t deadline_ms, const char **why);
+int64_t client_now_ms(void);
+
+/* --fleet: the rehearsal and its report; returns the exit code. */
+int client_fleet(const struct client_params *p, const struct client_setup *s);
 
 #endif

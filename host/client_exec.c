@@ -9,6 +9,7 @@
 #include "kmsdns/addr.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/error.h"
+#include "kmsdns/srv.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -138,6 +139,26 @@ static size_t talk(int fd, const char *line, size_t n, char *buf, size_t cap, in
 }
 
 /* Tries each address in turn; the answer's length and *host, or 0 after saying why on stderr. */
+size_t client_talk(const struct kmsdns_addr *a, const char *line, size_t n, char *buf, size_t cap,
+                   int64_t deadline_ms, const char **why)
+{
+    const char *proto = NULL;
+    int fd = connect_to(a, deadline_ms);
+    size_t got = fd >= 0 ? talk(fd, line, n, buf, cap, deadline_ms, &proto) : 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    if (got == 0)
+        *why = proto != NULL ? proto : strerror(err);
+    return got;
+}
+
+int64_t client_now_ms(void)
+{
+    return now_ms();
+}
+
+/* --kms: each of its addresses in turn; the answer's length and *host, or 0 after saying why. */
 static size_t ask(const struct client_params *p, const char *line, size_t n, char *buf, size_t cap,
                   char host[KMSDNS_ADDR_TEXT_MAX])
 {
@@ -149,16 +170,12 @@ static size_t ask(const struct client_params *p, const char *line, size_t n, cha
     }
     int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
     for (size_t i = 0; i < t.n; i++) {
+        const char *fail = NULL;
         kmsdns_addr_format(&t.v[i], host);
-        const char *proto = NULL;
-        int fd = connect_to(&t.v[i], deadline);
-        size_t got = fd >= 0 ? talk(fd, line, n, buf, cap, deadline, &proto) : 0;
-        int err = errno;
-        if (fd >= 0)
-            close(fd);
+        size_t got = client_talk(&t.v[i], line, n, buf, cap, deadline, &fail);
         if (got > 0)
             return got;
-        kmsdns_cli_error(CLIENT_PROG, "%s: %s", host, proto != NULL ? proto : strerror(err));
+        kmsdns_cli_error(CLIENT_PROG, "%s: %s", host, fail);
     }
     return 0;
 }
@@ -294,22 +311,122 @@ static int do_status(const struct client_params *p)
     return code;
 }
 
+/* Asks the hosts in the given order; true with *r, *host and *which once one speaks v1. */
+static bool try_hosts(const struct client_params *p, const struct client_hosts *hs,
+                      const size_t *order, size_t norder, const char *line, size_t n,
+                      struct kmsdns_hostproto_reply *r, char host[KMSDNS_NAME_BUF + 8],
+                      size_t *which)
+{
+    char buf[REPLY_MAX], addr[KMSDNS_ADDR_TEXT_MAX], q[84];
+    for (size_t k = 0; k < norder; k++) {
+        const struct client_host *h = &hs->v[order[k]];
+        snprintf(host, KMSDNS_NAME_BUF + 8, "%s:%u", h->target, h->port);
+        if (h->naddr == 0)
+            kmsdns_cli_error(CLIENT_PROG, "%s: no address for it; next host", host);
+        for (size_t a = 0; a < h->naddr; a++) {
+            const char *why = NULL;
+            size_t got = client_talk(&h->addr[a], line, n, buf, sizeof buf,
+                                     now_ms() + (int64_t)p->timeout * 1000, &why);
+            if (got > 0 && kmsdns_hostproto_parse_reply(buf, got, r) == KMSDNS_OK) {
+                *which = order[k];
+                return true;
+            }
+            kmsdns_cli_error(CLIENT_PROG, "%s (%s): %s; next %s", host,
+                             kmsdns_addr_format(&h->addr[a], addr),
+                             got > 0 ? quoted(buf, got - 1, q) : why,
+                             a + 1 < h->naddr ? "address" : "host");
+        }
+    }
+    return false;
+}
+
+/* The cached host first (unless --no-cache), then discovery; true with the answer. */
+static bool discover_and_ask(const struct client_params *p, const struct client_setup *s,
+                             struct client_state *st, const char *line, size_t n,
+                             struct kmsdns_hostproto_reply *r, char host[KMSDNS_NAME_BUF + 8])
+{
+    struct client_hosts hs;
+    size_t which = 0, zero = 0;
+    if (!p->no_cache && st->host[0] != '\0') {
+        bool ok = client_resolve(s, st->host, st->port, &hs) == KMSDNS_OK &&
+                  try_hosts(p, &hs, &zero, 1, line, n, r, host, &which);
+        client_hosts_free(&hs);
+        if (ok)
+            return true;
+        kmsdns_cli_error(CLIENT_PROG, "the cached host %s:%u did not answer: discovering again",
+                         st->host, st->port);
+    }
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (client_discover(s, &hs, &d) != KMSDNS_OK) {
+        kmsdns_cli_error(CLIENT_PROG, "%s", d.text);
+        return false;
+    }
+    struct kmsdns_rrdata *rr = calloc(hs.n, sizeof *rr);
+    size_t *order = calloc(hs.n, sizeof *order), norder = 0;
+    struct kmsdns_rng rng;
+    kmsdns_rng_seed_random(&rng);
+    for (size_t i = 0; rr != NULL && i < hs.n; i++)
+        rr[i] = hs.v[i].srv;
+    if (rr != NULL && order != NULL)
+        norder = kmsdns_srv_order(rr, hs.n, &rng, order);
+    bool ok = try_hosts(p, &hs, order, norder, line, n, r, host, &which);
+    if (ok && !p->no_cache) {
+        snprintf(st->host, sizeof st->host, "%s", hs.v[which].target);
+        st->port = hs.v[which].port;
+    }
+    if (!ok)
+        kmsdns_cli_error(CLIENT_PROG, "no KMS host answered (%zu found in %s)", norder, hs.domain);
+    free(rr), free(order);
+    client_hosts_free(&hs);
+    return ok;
+}
+
+static int request(struct client_params *q, const struct client_setup *s)
+{
+    struct client_state st, before;
+    client_state_load(s->state, &st);
+    before = st;
+    if (q->cmid[0] == '\0') {
+        if (st.cmid[0] == '\0')
+            client_new_cmid(st.cmid);
+        snprintf(q->cmid, sizeof q->cmid, "%s", st.cmid);
+    }
+    char line[KMSDNS_HP_LINE_MAX + 1], buf[REPLY_MAX], host[KMSDNS_NAME_BUF + 8], q84[84];
+    size_t n = kmsdns_hostproto_request(line, sizeof line, q->cmid, q->edition, q->name);
+    struct kmsdns_hostproto_reply r;
+    int code = CLIENT_EXIT_UNREACHABLE;
+    if (n == 0) {
+        kmsdns_cli_error(CLIENT_PROG, "cannot build the request");
+        return CLIENT_EXIT_USAGE;
+    }
+    if (q->kms != NULL) {
+        size_t got = ask(q, line, n, buf, sizeof buf, host);
+        if (got > 0 && kmsdns_hostproto_parse_reply(buf, got, &r) != KMSDNS_OK)
+            kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
+                             quoted(buf, got - 1, q84));
+        else if (got > 0)
+            code = render_reply(q, host, &r);
+    } else if (discover_and_ask(q, s, &st, line, n, &r, host)) {
+        code = render_reply(q, host, &r);
+    }
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (memcmp(&st, &before, sizeof st) != 0 && client_state_save(s->state, &st, &d) != KMSDNS_OK)
+        kmsdns_cli_error(CLIENT_PROG, "warning: %s", d.text);
+    return code;
+}
+
 int client_exec(const struct client_params *p)
 {
     if (p->status)
         return do_status(p);
-    char line[KMSDNS_HP_LINE_MAX + 1], buf[REPLY_MAX], host[KMSDNS_ADDR_TEXT_MAX], q[84];
-    size_t n = kmsdns_hostproto_request(line, sizeof line, p->cmid, p->edition, p->name);
-    if (n == 0) /* every field was checked already */
-        return kmsdns_cli_error(CLIENT_PROG, "cannot build the request"), CLIENT_EXIT_USAGE;
-    size_t got = ask(p, line, n, buf, sizeof buf, host);
-    if (got == 0)
-        return CLIENT_EXIT_UNREACHABLE;
-    struct kmsdns_hostproto_reply r;
-    if (kmsdns_hostproto_parse_reply(buf, got, &r) != KMSDNS_OK) {
-        kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
-                         quoted(buf, got - 1, q));
-        return CLIENT_EXIT_UNREACHABLE;
-    }
-    return render_reply(p, host, &r);
+    struct client_setup s;
+    int code = client_setup_init(p, &s);
+    if (code >= 0)
+        return code;
+    struct client_params q = *p;
+    code = p->fleet > 0 ? client_fleet(p, &s) : request(&q, &s);
+    client_setup_deinit(&s);
+    return code;
 }

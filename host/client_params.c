@@ -1,78 +1,67 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kmsdns-client's command line: options, their checks, --help, and the
- * defaults for what a real KMS client always has: a CMID that stays the same
- * across runs on one machine (so a second run is a renewal, as on Windows)
- * and its short host name.
+ * client name a real KMS client always has (its short host name).
  */
 #include "client.h"
 
 #include "kmsdns/cli.h"
-#include "kmsdns/config.h"
 #include "kmsdns/version.h"
 
+#include <errno.h>
 #include <getopt.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: kmsdns-client [-c FILE] --kms HOST[:PORT] [--edition E] [--cmid UUID]\n"
-    "                     [--name N] [--status] [--timeout SECONDS] [--format text|json]\n";
+    "usage: kmsdns-client [-c FILE] [--kms HOST[:PORT]] [--domain D]... [--resolver ADDR[:PORT]]\n"
+    "                     [--edition E] [--cmid UUID] [--name N] [--state FILE] [--no-cache]\n"
+    "                     [--fleet N [--mix EDITION=PCT,...] [--concurrency C] [--seed S]]\n"
+    "                     [--status] [--timeout SECONDS] [--format text|json]\n";
 
 static void help(void)
 {
-    printf("kmsdns-client - ask a kmsdns KMS host core for activation, as a KMS client\n"
-           "does, or for its status (host protocol v1; see docs/protocol.md)\n\n%s\n"
-           "  -k, --kms HOST[:PORT]  the host to ask (port 1688 when not given; IPv6 as\n"
-           "                         [ADDR]:PORT)\n"
-           "  -e, --edition E        the edition asked for (default %s); the ids are\n"
-           "                         listed in docs/protocol.md\n"
-           "      --cmid UUID        the client machine ID (default: one derived from\n"
-           "                         /etc/machine-id, the same on every run here)\n"
-           "  -n, --name N           the client name logged by the host (default: this\n"
-           "                         machine's short host name)\n"
-           "      --status           ask for the host's status instead (answered on\n"
-           "                         loopback only)\n"
-           "      --timeout SECONDS  for the connect and the answer together (default %u)\n"
+    printf("kmsdns-client - a KMS client for kmsdns host cores: finds a host through DNS\n"
+           "as Windows clients do, asks for activation (host protocol v1; see\n"
+           "docs/protocol.md), or rehearses a whole fleet\n\n%s\n"
+           "  -k, --kms HOST[:PORT]  ask this host, no discovery (slmgr /skms); port 1688\n"
+           "                         by default, IPv6 as [ADDR]:PORT\n"
+           "  -d, --domain D         search list entry (repeatable); default [client]\n"
+           "                         search, else this machine's own domain\n"
+           "  -r, --resolver A[:P]   the DNS resolver (default [dns] resolver, else\n"
+           "                         /etc/resolv.conf)\n"
+           "  -e, --edition E        the edition asked for (default %s)\n"
+           "      --cmid UUID        the client machine ID (default: the one in the state\n"
+           "                         file, made once as a random UUID)\n"
+           "  -n, --name N           the client name the host logs (default: host name)\n"
+           "      --state FILE       the state file: CMID and cached host (default\n"
+           "                         [client] state, ~/.cache/kmsdns/client.state)\n"
+           "      --no-cache         do not use or keep the cached host (slmgr /ckhc)\n"
+           "      --fleet N          rehearse N clients (distinct CMIDs), each discovering\n"
+           "                         and asking once; report per host\n"
+           "      --mix E=PCT,...    the fleet's editions (default: all --edition)\n"
+           "      --concurrency C    fleet clients in flight (default %u)\n"
+           "      --seed S           a reproducible fleet (host choices and CMIDs)\n"
+           "      --status           ask the host for its status (loopback only)\n"
+           "      --timeout SECONDS  connect + answer, per address (default %u)\n"
            "      --format F         text (default) or json\n"
-           "  -c, --config FILE      the kmsdns config (checked; see kmsdns.conf(5))\n"
+           "  -c, --config FILE      the kmsdns config ([client], [dns] resolver/service)\n"
            "  -h, --help             this help\n"
            "  -V, --version          the version\n\n"
-           "Discovery through DNS (--domain, --resolver, the [client] search list, the\n"
-           "cached host in --state, --no-cache) and fleet rehearsal (--fleet, --mix) are\n"
-           "not available in this version: give --kms.\n\n"
-           "Exit status: 0 activated (or --status answered), 1 answered but not activated,\n"
-           "or refused, 2 usage or config error, 3 no host could be reached (or what\n"
-           "answered does not speak host protocol v1).\n",
-           usage, CLIENT_EDITION_DEFAULT, CLIENT_TIMEOUT_DEFAULT);
+           "Discovery: <service>.<domain> SRV in each search-list domain in order (the\n"
+           "first with records wins); the lowest priority first, weighted random choice\n"
+           "(RFC 2782); a host that does not answer is dropped and another picked. The\n"
+           "host that answers is cached and asked first next time; when it fails,\n"
+           "discovery runs again.\n\n"
+           "Exit status: 0 activated (or --status answered, or --fleet done), 1 answered\n"
+           "but not activated, or refused, 2 usage or config error, 3 no host could be\n"
+           "found or reached (or what answered does not speak host protocol v1).\n",
+           usage, CLIENT_EDITION_DEFAULT, CLIENT_CONCURRENCY_DEFAULT, CLIENT_TIMEOUT_DEFAULT);
 }
 
 #define misuse(...) kmsdns_cli_misuse(CLIENT_PROG, usage, CLIENT_EXIT_USAGE, __VA_ARGS__)
-
-/* An option of the SPEC's contract that this version does not have yet. */
-static int later(const char *opt)
-{
-    return misuse("%s is not available in this version of kmsdns-client (no discovery or fleet "
-                  "rehearsal yet); give --kms HOST[:PORT]",
-                  opt);
-}
-
-static int check_config(const char *path)
-{
-    struct kmsdns_config cfg;
-    struct kmsdns_diag d;
-    kmsdns_diag_init(&d);
-    if (kmsdns_config_load(&cfg, path, &d) != KMSDNS_OK) {
-        kmsdns_cli_error(CLIENT_PROG, "%s", d.text);
-        return CLIENT_EXIT_USAGE;
-    }
-    kmsdns_config_deinit(&cfg);
-    return -1;
-}
 
 #define ANY_CMID "00000000-0000-0000-0000-000000000000"
 
@@ -93,14 +82,42 @@ static int set_field(char *dst, size_t cap, bool ok, const char *opt, const char
     return -1;
 }
 
-static int parse_timeout(const char *arg, unsigned *out)
+/* A decimal number in min..max for opt. */
+static int parse_num(const char *opt, const char *arg, unsigned long long min,
+                     unsigned long long max, unsigned long long *out)
 {
     char *end = NULL;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (*arg < '0' || *arg > '9' || *end != '\0' || v == 0 || v > 300)
-        return misuse("--timeout takes seconds from 1 to 300, not '%s'", arg);
-    *out = (unsigned)v;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < min || v > max)
+        return misuse("%s takes a number from %llu to %llu, not '%s'", opt, min, max, arg);
+    *out = v;
     return -1;
+}
+
+static int numeric(int c, const char *arg, struct client_params *p)
+{
+    unsigned long long v = 0;
+    int rc;
+    switch (c) {
+    case 't':
+        rc = parse_num("--timeout", arg, 1, 300, &v);
+        p->timeout = (unsigned)v;
+        return rc;
+    case 'N':
+        rc = parse_num("--fleet", arg, 1, CLIENT_FLEET_MAX, &v);
+        p->fleet = (unsigned)v;
+        return rc;
+    case 'C':
+        rc = parse_num("--concurrency", arg, 1, 1024, &v);
+        p->concurrency = (unsigned)v;
+        return rc;
+    default: /* 'S' */
+        rc = parse_num("--seed", arg, 0, UINT64_MAX, &v);
+        p->seed = v;
+        p->seeded = true;
+        return rc;
+    }
 }
 
 static int option(int c, const char *arg, char **argv, struct client_params *p)
@@ -125,14 +142,32 @@ static int option(int c, const char *arg, char **argv, struct client_params *p)
         p->status = true;
         return -1;
     case 't':
-        return parse_timeout(arg, &p->timeout);
+    case 'N':
+    case 'C':
+    case 'S':
+        return numeric(c, arg, p);
+    case 'd':
+        if (p->ndomains == CLIENT_DOMAINS_MAX)
+            return misuse("at most %d --domain", CLIENT_DOMAINS_MAX);
+        p->domains[p->ndomains++] = arg;
+        return -1;
+    case 'r':
+        p->resolver = arg;
+        return -1;
+    case 'T':
+        p->state = arg;
+        return -1;
+    case 'X':
+        p->no_cache = true;
+        return -1;
+    case 'M':
+        p->mix = arg;
+        return -1;
     case 'F':
         if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0)
             return misuse("--format is text or json, not '%s'", arg);
         p->format = strcmp(arg, "json") == 0 ? CLIENT_JSON : CLIENT_TEXT;
         return -1;
-    case 'L':
-        return later(argv[optind - 1]);
     case 'h':
         help();
         return CLIENT_EXIT_ACTIVATED;
@@ -157,12 +192,14 @@ int client_params_parse(int argc, char **argv, struct client_params *p)
         {"status", no_argument, NULL, 's'},
         {"timeout", required_argument, NULL, 't'},
         {"format", required_argument, NULL, 'F'},
-        {"domain", required_argument, NULL, 'L'},
-        {"resolver", required_argument, NULL, 'L'},
-        {"state", required_argument, NULL, 'L'},
-        {"no-cache", no_argument, NULL, 'L'},
-        {"fleet", required_argument, NULL, 'L'},
-        {"mix", required_argument, NULL, 'L'},
+        {"domain", required_argument, NULL, 'd'},
+        {"resolver", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 'T'},
+        {"no-cache", no_argument, NULL, 'X'},
+        {"fleet", required_argument, NULL, 'N'},
+        {"mix", required_argument, NULL, 'M'},
+        {"concurrency", required_argument, NULL, 'C'},
+        {"seed", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -170,53 +207,21 @@ int client_params_parse(int argc, char **argv, struct client_params *p)
     memset(p, 0, sizeof *p);
     snprintf(p->edition, sizeof p->edition, "%s", CLIENT_EDITION_DEFAULT);
     p->timeout = CLIENT_TIMEOUT_DEFAULT;
+    p->concurrency = CLIENT_CONCURRENCY_DEFAULT;
     opterr = 0;
     int c, rc;
-    while ((c = getopt_long(argc, argv, ":c:k:e:n:hV", opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":c:k:e:n:d:r:hV", opts, NULL)) != -1)
         if ((rc = option(c, optarg, argv, p)) >= 0)
             return rc;
     if (optind < argc)
         return misuse("unexpected argument '%s'", argv[optind]);
-    if (p->config != NULL && (rc = check_config(p->config)) >= 0)
-        return rc;
-    if (p->kms == NULL)
-        return misuse("--kms HOST[:PORT] is required (this version has no DNS discovery)");
+    if (p->fleet > 0 && (p->kms != NULL || p->status))
+        return misuse("--fleet discovers its hosts: not with --kms or --status");
+    if (p->mix != NULL && p->fleet == 0)
+        return misuse("--mix goes with --fleet");
+    if (p->status && p->kms == NULL)
+        return misuse("--status needs --kms HOST[:PORT] (STATUS is answered on loopback only)");
     return -1;
-}
-
-/* 16 bytes as a UUID of version 8 (RFC 9562: application-defined), lowercase. */
-static void format_uuid(uint8_t b[16], char out[KMSDNS_HP_CMID_LEN + 1])
-{
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x80);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, KMSDNS_HP_CMID_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
-
-/* This machine's CMID: a hash of its machine-id (never the id itself), else random. */
-static void default_cmid(char out[KMSDNS_HP_CMID_LEN + 1])
-{
-    uint8_t digest[EVP_MAX_MD_SIZE], b[16];
-    char id[128] = "";
-    unsigned dlen = 0;
-    FILE *f = fopen("/etc/machine-id", "r");
-    if (f == NULL)
-        f = fopen("/var/lib/dbus/machine-id", "r");
-    if (f != NULL) {
-        if (fgets(id, sizeof id, f) == NULL)
-            id[0] = '\0';
-        fclose(f);
-    }
-    id[strcspn(id, "\n")] = '\0';
-    char input[160];
-    int n = snprintf(input, sizeof input, "kmsdns-client cmid %s", id);
-    if (id[0] != '\0' && EVP_Digest(input, (size_t)n, digest, &dlen, EVP_sha256(), NULL) == 1)
-        memcpy(b, digest, sizeof b);
-    else if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-        memset(b, 0x5a, sizeof b); /* not reached on Linux >= 3.17 */
-    format_uuid(b, out);
 }
 
 /* The short host name with anything outside A-Za-z0-9._- dropped; "kmsdns-client" if empty. */
@@ -237,8 +242,6 @@ static void default_name(char out[KMSDNS_HP_NAME_MAX + 1])
 
 int client_params_defaults(struct client_params *p)
 {
-    if (p->cmid[0] == '\0')
-        default_cmid(p->cmid);
     if (p->name[0] == '\0')
         default_name(p->name);
     return -1;

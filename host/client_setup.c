@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where kmsdns-client's discovery settings come from (SPEC: --domain
+ * entries, else [client] search, else the parent domain of this machine's
+ * name; --resolver, else [dns] resolver, else /etc/resolv.conf), and its
+ * state file: this machine's CMID and the KMS host that answered last, kept
+ * like a Windows client keeps its cached host.
+ */
+#include "client.h"
+
+#include "kmsdns/cli.h"
+#include "kmsdns/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int add_search(struct client_setup *s, const char *domain)
+{
+    void *v = realloc(s->search, (s->nsearch + 1) * sizeof *s->search);
+    if (v == NULL)
+        return -1;
+    s->search = v;
+    const char *why = NULL;
+    if (kmsdns_name_normalize(domain, 0, s->search[s->nsearch], &why) != KMSDNS_OK)
+        return -2;
+    s->nsearch++;
+    return 0;
+}
+
+/* The parent domain of this machine's fully qualified name, as a last resort. */
+static int own_domain(struct client_setup *s)
+{
+    char host[256] = "", parent[KMSDNS_NAME_BUF];
+    struct addrinfo hints = {.ai_flags = AI_CANONNAME}, *res = NULL;
+    if (gethostname(host, sizeof host - 1) != 0)
+        return -1;
+    if (strchr(host, '.') == NULL && getaddrinfo(host, NULL, &hints, &res) == 0) {
+        if (res->ai_canonname != NULL)
+            snprintf(host, sizeof host, "%s", res->ai_canonname);
+        freeaddrinfo(res);
+    }
+    if (strchr(host, '.') == NULL || kmsdns_name_parent(host, parent) != KMSDNS_OK)
+        return -1;
+    return add_search(s, parent);
+}
+
+static void expand_home(const char *path, char *out, size_t cap)
+{
+    const char *home = getenv("HOME");
+    if (strncmp(path, "~/", 2) == 0 && home != NULL)
+        snprintf(out, cap, "%s/%s", home, path + 2);
+    else
+        snprintf(out, cap, "%s", path);
+}
+
+static int fill(const struct client_params *p, const struct kmsdns_config *cfg,
+                struct client_setup *s)
+{
+    const char *why = NULL;
+    snprintf(s->service, sizeof s->service, "%s", cfg->dns.service);
+    s->timeout = cfg->dns.timeout;
+    for (size_t i = 0; i < p->ndomains; i++)
+        if (add_search(s, p->domains[i]) != 0) {
+            kmsdns_cli_error(CLIENT_PROG, "--domain: bad domain name '%s'", p->domains[i]);
+            return CLIENT_EXIT_USAGE;
+        }
+    for (size_t i = 0; p->ndomains == 0 && i < cfg->client.nsearch; i++)
+        if (add_search(s, cfg->client.search[i]) != 0)
+            return CLIENT_EXIT_USAGE;
+    if (s->nsearch == 0)
+        (void)own_domain(s); /* none: discovery says so, --kms does not care */
+    kmsdns_diag_init(&s->resolver_error);
+    if (p->resolver != NULL) {
+        if (kmsdns_addr_parse(p->resolver, 53, KMSDNS_ADDR_PORT_ALLOWED, &s->resolver, &why) !=
+            KMSDNS_OK) {
+            kmsdns_cli_error(CLIENT_PROG, "--resolver: bad address '%s': %s", p->resolver, why);
+            return CLIENT_EXIT_USAGE;
+        }
+        s->has_resolver = true;
+    } else if (cfg->dns.has_resolver) {
+        s->resolver = cfg->dns.resolver;
+        s->has_resolver = true;
+    } else {
+        s->has_resolver = kmsdns_msg_system_resolver(&s->resolver, &s->resolver_error) == KMSDNS_OK;
+    }
+    expand_home(p->state != NULL ? p->state : cfg->client.state, s->state, sizeof s->state);
+    return -1;
+}
+
+int client_setup_init(const struct client_params *p, struct client_setup *s)
+{
+    memset(s, 0, sizeof *s);
+    struct kmsdns_config cfg;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    int rc = p->config != NULL ? kmsdns_config_load(&cfg, p->config, &d) : kmsdns_config_init(&cfg);
+    if (rc != KMSDNS_OK) {
+        kmsdns_cli_error(CLIENT_PROG, "%s", p->config != NULL ? d.text : "out of memory");
+        return CLIENT_EXIT_USAGE;
+    }
+    rc = fill(p, &cfg, s);
+    kmsdns_config_deinit(&cfg);
+    if (rc >= 0)
+        client_setup_deinit(s);
+    return rc;
+}
+
+void client_setup_deinit(struct client_setup *s)
+{
+    free(s->search);
+    s->search = NULL;
+    s->nsearch = 0;
+}
+
+/* ---- the state file ---------------------------------------------------------------- */
+
+void client_new_cmid(char out[KMSDNS_HP_CMID_LEN + 1])
+{
+    uint8_t b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (uint8_t)(rand() & 0xff);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    snprintf(out, KMSDNS_HP_CMID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+void client_state_load(const char *path, struct client_state *st)
+{
+    memset(st, 0, sizeof *st);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char line[512], probe[KMSDNS_HP_LINE_MAX + 1];
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "cmid=", 5) == 0 &&
+            kmsdns_hostproto_request(probe, sizeof probe, line + 5, "x", "x") > 0)
+            snprintf(st->cmid, sizeof st->cmid, "%s", line + 5);
+        char *colon = strrchr(line, ':');
+        if (strncmp(line, "host=", 5) == 0 && colon != NULL) {
+            *colon = '\0';
+            unsigned long port = strtoul(colon + 1, NULL, 10);
+            const char *why = NULL;
+            if (port > 0 && port < 65536 &&
+                kmsdns_name_normalize(line + 5, KMSDNS_NAME_HOST, st->host, &why) == KMSDNS_OK)
+                st->port = (uint16_t)port;
+            else
+                st->host[0] = '\0';
+        }
+    }
+    fclose(f);
+}
+
+static void make_parent(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p != '\0'; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0700);
+            *p = '/';
+        }
+}
+
+int client_state_save(const char *path, const struct client_state *st, struct kmsdns_diag *d)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    make_parent(path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return kmsdns_diag_set(d, KMSDNS_IO, path, 0, "cannot write: %s", strerror(errno));
+    fprintf(f, "# kmsdns-client state: this machine's CMID and the KMS host that answered last\n");
+    if (st->cmid[0] != '\0')
+        fprintf(f, "cmid=%s\n", st->cmid);
+    if (st->host[0] != '\0')
+        fprintf(f, "host=%s:%u\n", st->host, st->port);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return kmsdns_diag_set(d, KMSDNS_IO, path, 0, "cannot write: %s", strerror(err));
+    }
+    return KMSDNS_OK;
+}
