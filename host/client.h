@@ -42,7 +42,7 @@ struct client_params {
     const char *mix;      /* --mix EDITION=PCT,... */
     unsigned concurrency; /* fleet: clients in flight */
     bool seeded;
-    uint64_t seed; /* --seed: a reproducible fleet */
+    uint64_t seed;                     /* --seed: a reproducible fleet */
     char cmid[KMSDNS_HP_CMID_LEN + 1]; /* "" until chosen */
     char edition[KMSDNS_HP_EDITION_MAX + 1];
     char name[KMSDNS_HP_NAME_MAX + 1]; /* "" until chosen */

@@ -331,10 +331,9 @@ static bool try_hosts(const struct client_params *p, const struct client_hosts *
                 *which = order[k];
                 return true;
             }
-            kmsdns_cli_error(CLIENT_PROG, "%s (%s): %s; next %s", host,
-                             kmsdns_addr_format(&h->addr[a], addr),
-                             got > 0 ? quoted(buf, got - 1, q) : why,
-                             a + 1 < h->naddr ? "address" : "host");
+            kmsdns_cli_error(
+                CLIENT_PROG, "%s (%s): %s; next %s", host, kmsdns_addr_format(&h->addr[a], addr),
+                got > 0 ? quoted(buf, got - 1, q) : why, a + 1 < h->naddr ? "address" : "host");
         }
     }
     return false;

@@ -293,16 +293,8 @@ static void print_json(const struct fleet *f, const struct host_report *hr, unsi
 
 /* ---- the whole rehearsal --------------------------------------------------------------- */
 
-static int prepare(struct fleet *f, struct kmsdns_rng *rng)
+static int prepare(struct fleet *f, const struct mix_entry *mix, size_t nm, struct kmsdns_rng *rng)
 {
-    struct mix_entry mix[16];
-    size_t nm = 1;
-    if (f->p->mix != NULL && parse_mix(f->p->mix, mix, &nm) != 0)
-        return CLIENT_EXIT_USAGE;
-    if (f->p->mix == NULL) {
-        snprintf(mix[0].edition, sizeof mix[0].edition, "%s", f->p->edition);
-        mix[0].pct = 100;
-    }
     struct kmsdns_rrdata *rr = calloc(f->hosts.n, sizeof *rr);
     f->c = calloc(f->n, sizeof *f->c);
     if (rr == NULL || f->c == NULL) {
@@ -326,6 +318,14 @@ static int prepare(struct fleet *f, struct kmsdns_rng *rng)
 int client_fleet(const struct client_params *p, const struct client_setup *s)
 {
     struct fleet f = {.p = p, .n = p->fleet};
+    struct mix_entry mix[16];
+    size_t nm = 1;
+    if (p->mix != NULL && parse_mix(p->mix, mix, &nm) != 0)
+        return CLIENT_EXIT_USAGE;
+    if (p->mix == NULL) {
+        snprintf(mix[0].edition, sizeof mix[0].edition, "%s", p->edition);
+        mix[0].pct = 100;
+    }
     struct kmsdns_diag d;
     kmsdns_diag_init(&d);
     if (client_discover(s, &f.hosts, &d) != KMSDNS_OK) {
@@ -337,7 +337,7 @@ int client_fleet(const struct client_params *p, const struct client_setup *s)
         kmsdns_rng_seed(&rng, p->seed);
     else
         kmsdns_rng_seed_random(&rng);
-    int code = prepare(&f, &rng);
+    int code = prepare(&f, mix, nm, &rng);
     if (code < 0) {
         run_all(&f, p->concurrency);
         struct host_report *hr = calloc(f.hosts.n, sizeof *hr);

@@ -163,8 +163,13 @@ rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --status 2>/dev/null || rc=$?
 expect "nobody listening: exit" "$rc" 3
 rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --cmid nope 2>/dev/null || rc=$?
 expect "bad --cmid: exit" "$rc" 2
-rc=0; "$CLIENT" --fleet 10 2>/dev/null || rc=$?
-expect "--fleet in this version: exit" "$rc" 2
+# refused before anything is sent (no resolver is asked)
+for args in "--fleet 10 --mix win7-enterprise=50" "--fleet 10 --mix win9=100" "--fleet 10 --kms 127.0.0.1" \
+  "--mix win7-enterprise=100" "--status" "--fleet 0" "--domain bad..name --fleet 3"; do
+  rc=0; out=$("$CLIENT" --resolver 127.0.0.1:1 $args 2>&1) || rc=$?
+  [ $rc -eq 2 ] || fail "kmsdns-client $args: exit $rc, expected 2: $out"
+done
+ok "fleet and option misuse: exit 2, with the reason"
 
 check "STATUS from a non-loopback address: ERR forbidden (in a network namespace of our own)"
 if [ "$(id -u)" -ne 0 ]; then
