@@ -23,6 +23,7 @@ else
   check() { echo "$T: checking $*"; }
   ok() { echo "$T:   ok: $*"; }
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/$T.XXXXXX")
+  export HOME=$WORK # a client run without --state keeps its state here, not in the caller's home
   _cleanup() {
     local rc=$?
     set +e
