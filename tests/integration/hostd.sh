@@ -46,6 +46,10 @@ rc=0; out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid 99)" --edition win8
 ok "unknown-edition, exit 1"
 expect "count after refusals" "$(status_field "$PORT" count)" 25
 
+check "STATUS without --kms: 127.0.0.1 on the config's [host] port"
+"$CLIENT" -c "$CONF" --status | grep -q "^  count  *25$" || fail "kmsdns-client -c CONF --status: $("$CLIENT" -c "$CONF" --status 2>&1)"
+ok "kmsdns-client -c CONF --status"
+
 check "STATUS over IPv6 loopback and its fields"
 st=$("$CLIENT" --kms "[::1]:$PORT" --status --format json)
 expect "STATUS key-group/port/publish" "$(jq -c '.status|[."key-group",.port,.publish]' <<<"$st")" "[\"server-c\",$PORT,0]"
@@ -165,7 +169,7 @@ rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --cmid nope 2>/dev/null || rc=$?
 expect "bad --cmid: exit" "$rc" 2
 # refused before anything is sent (no resolver is asked)
 for args in "--fleet 10 --mix win7-enterprise=50" "--fleet 10 --mix win9=100" "--fleet 10 --kms 127.0.0.1" \
-  "--mix win7-enterprise=100" "--status" "--fleet 0" "--domain bad..name --fleet 3"; do
+  "--mix win7-enterprise=100" "--fleet 0" "--domain bad..name --fleet 3"; do
   rc=0; out=$("$CLIENT" --resolver 127.0.0.1:1 $args 2>&1) || rc=$?
   [ $rc -eq 2 ] || fail "kmsdns-client $args: exit $rc, expected 2: $out"
 done
