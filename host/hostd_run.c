@@ -110,6 +110,7 @@ static void on_pub_readable(void *arg)
     if (h->republish)
         h->next_pub = kmsdns_hostsrv_clock_ms();
     h->republish = false;
+    kmsdns_hostsrv_interrupt(h->srv); /* run() was started without this timer */
 }
 
 static void start_publication(struct hostd *h)

@@ -583,6 +583,7 @@ int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv
 {
     struct epoll_event ev[MAX_EVENTS];
     s->event = KMSDNS_HOSTSRV_TIMER;
+    s->interrupted = false;
     for (;;) {
         prune(s);
         int n = epoll_wait(s->ep, ev, MAX_EVENTS, wait_ms(s, until_ms));
@@ -603,11 +604,17 @@ int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv
             close_all(s);
             break;
         }
-        if (s->event == KMSDNS_HOSTSRV_RELOAD || (until_ms != 0 && mono_ms() >= until_ms))
+        if (s->event == KMSDNS_HOSTSRV_RELOAD || s->interrupted ||
+            (until_ms != 0 && mono_ms() >= until_ms))
             break;
     }
     *event = s->event;
     return KMSDNS_OK;
+}
+
+void kmsdns_hostsrv_interrupt(kmsdns_hostsrv *s)
+{
+    s->interrupted = true;
 }
 
 uint64_t kmsdns_hostsrv_clock_ms(void)

@@ -65,6 +65,7 @@ struct kmsdns_hostsrv {
     uint64_t started, requests, next_prune;
     bool stopping;
     enum kmsdns_hostsrv_event event; /* why run() returns */
+    bool interrupted;                /* kmsdns_hostsrv_interrupt() was called */
     struct hs_watch watches[HS_WATCH_MAX];
     uint8_t scratch[KMSDNS_RPC_ANSWER_MAX];
 };

@@ -61,6 +61,10 @@ enum kmsdns_hostsrv_event {
  */
 int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv_event *event);
 
+/* Makes run() return (KMSDNS_HOSTSRV_TIMER) after the current pass, e.g. from a watch
+ * callback that changed the caller's timer. */
+void kmsdns_hostsrv_interrupt(kmsdns_hostsrv *s);
+
 /* The monotonic clock run() uses, in milliseconds. */
 uint64_t kmsdns_hostsrv_clock_ms(void);
 
