@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kmsdns-client's work: find the --kms host's addresses, send one line to
- * the first that takes a connection, read the one answer line, and render
- * it. Every wait (connect, write, read) counts against one deadline.
+ * kmsdns-client's work for one request: the host by hand (--kms, each of its
+ * addresses in turn) or by discovery (the cached host first, then the SRV
+ * records in RFC 2782 order), one line sent, the one answer line read and
+ * rendered; and --status. Every wait of one exchange (connect, write, read)
+ * counts against one deadline.
  */
 #include "client.h"
 
