@@ -1,23 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The audit's checks, one by one, on hand-made observations: each problem code
  * exactly when SPEC.md says, one code per cause, statuses the worst of their parts. */
+#include "testrr.h"
 #include "testutil.h"
 
 #include "kmsdns/audit.h"
 #include "kmsdns/error.h"
-
-static struct kmsdns_rrdata srv(const char *target, unsigned prio, unsigned weight, unsigned port,
-                                unsigned ttl)
-{
-    struct kmsdns_rrdata r = {.type = LDNS_RR_TYPE_SRV,
-                              .ttl = ttl,
-                              .priority = (uint16_t)prio,
-                              .weight = (uint16_t)weight,
-                              .port = (uint16_t)port};
-    strcpy(r.owner, "_vlmcs._tcp.corp.test");
-    strcpy(r.value, target);
-    return r;
-}
 
 /* A server that answered authoritatively with these records; every target has 192.0.2.1. */
 static void server(struct kmsdns_server_obs *o, const char *ip, const struct kmsdns_rrdata *v,
@@ -47,7 +35,7 @@ static void server(struct kmsdns_server_obs *o, const char *ip, const struct kms
 static struct kmsdns_expectation expect_kms1(void)
 {
     struct kmsdns_expectation e = {0};
-    e.srv[e.nsrv++] = srv("kms1.corp.test", 0, 100, 1688, 0);
+    e.srv[e.nsrv++] = test_srv("kms1.corp.test", 0, 100, 1688, 0);
     return e;
 }
 
@@ -83,7 +71,7 @@ static int cleanup(void **state)
 static void test_healthy(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata v[] = {srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
     struct kmsdns_expectation e = expect_kms1();
     server(&o[0], "192.0.2.53", v, 1, 7);
     server(&o[1], "192.0.2.54", v, 1, 7);
@@ -104,8 +92,8 @@ static void test_missing_mismatch_extra(void **state)
     assert_string_equal(codes(0), "srv-missing");
     kmsdns_domain_result_deinit(&r);
     kmsdns_server_obs_deinit(&o[0]);
-    struct kmsdns_rrdata v[] = {srv("kms1.corp.test", 1, 100, 1689, 3600),
-                                srv("stale.corp.test", 0, 0, 1688, 3600)};
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 1, 100, 1689, 3600),
+                                test_srv("stale.corp.test", 0, 0, 1688, 3600)};
     server(&o[0], "192.0.2.53", v, 2, 7);
     judge(&e, 1);
     assert_string_equal(codes(0), "srv-mismatch extra-record");
@@ -123,7 +111,7 @@ static void test_dot_instead_of_missing(void **state)
 {
     (void)state;
     struct kmsdns_expectation e = expect_kms1();
-    struct kmsdns_rrdata v[] = {srv(".", 0, 0, 0, 3600)};
+    struct kmsdns_rrdata v[] = {test_srv(".", 0, 0, 0, 3600)};
     server(&o[0], "192.0.2.53", v, 1, 7);
     o[0].ntargets = 0; /* "." is never asked for */
     judge(&e, 1);
@@ -139,7 +127,7 @@ static void test_targets(void **state)
     e.addr[0].addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
     strcpy(e.addr[0].addrs[0].value, "192.0.2.10");
     e.naddr = 1;
-    struct kmsdns_rrdata v[] = {srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
     server(&o[0], "192.0.2.53", v, 1, 7);
     judge(&e, 1);
     assert_string_equal(codes(0), "address-mismatch");
@@ -161,9 +149,9 @@ static void test_targets(void **state)
 static void test_consistency(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata a[] = {srv("kms1.corp.test", 0, 100, 1688, 3600)};
-    struct kmsdns_rrdata b[] = {srv("kms1.corp.test", 0, 100, 1688, 3600),
-                                srv("kms2.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata a[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata b[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600),
+                                test_srv("kms2.corp.test", 0, 100, 1688, 3600)};
     server(&o[0], "192.0.2.53", a, 1, 7);
     server(&o[1], "192.0.2.54", b, 2, 7);
     judge(NULL, 2);
@@ -171,7 +159,7 @@ static void test_consistency(void **state)
     assert_string_equal(codes(1), "srv-inconsistent");
     kmsdns_domain_result_deinit(&r);
     kmsdns_server_obs_deinit(&o[1]);
-    struct kmsdns_rrdata c[] = {srv("kms1.corp.test", 0, 100, 1688, 600)};
+    struct kmsdns_rrdata c[] = {test_srv("kms1.corp.test", 0, 100, 1688, 600)};
     server(&o[1], "192.0.2.54", c, 1, 8);
     judge(NULL, 2);
     assert_string_equal(codes(0), "ttl-inconsistent serial-mismatch");
@@ -183,8 +171,8 @@ static void test_consistency(void **state)
 static void test_reachability(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata a[] = {srv("kms1.corp.test", 0, 100, 1688, 3600)};
-    struct kmsdns_rrdata b[] = {srv("kms2.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata a[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata b[] = {test_srv("kms2.corp.test", 0, 100, 1688, 3600)};
     server(&o[0], "192.0.2.53", a, 1, 7);
     server(&o[1], "192.0.2.54", b, 1, 9);
     o[1].answered = false; /* dead: out of every comparison */

@@ -1,22 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The planner: only this host's records change, never another host's, TTLs kept. */
+#include "testrr.h"
 #include "testutil.h"
 
 #include "kmsdns/error.h"
 #include "kmsdns/plan.h"
-
-static struct kmsdns_rrdata srv(const char *target, unsigned prio, unsigned weight, unsigned port,
-                                unsigned ttl)
-{
-    struct kmsdns_rrdata r = {.type = LDNS_RR_TYPE_SRV,
-                              .ttl = ttl,
-                              .priority = (uint16_t)prio,
-                              .weight = (uint16_t)weight,
-                              .port = (uint16_t)port};
-    strcpy(r.owner, "_vlmcs._tcp.corp.test");
-    strcpy(r.value, target);
-    return r;
-}
 
 static struct kmsdns_rrdata addr(uint16_t type, const char *ip)
 {
@@ -30,14 +18,14 @@ static void test_add_to_empty_and_shared(void **state)
 {
     (void)state;
     struct kmsdns_plan pl;
-    struct kmsdns_rrdata want = srv("kms1.corp.test", 0, 100, 1688, 3600);
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 100, 1688, 3600);
     assert_int_equal(kmsdns_plan_srv(NULL, 0, &want, 3600, false, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_ADD);
     assert_int_equal(pl.nadd, 1);
     assert_int_equal(pl.ndel, 0);
     assert_int_equal(pl.add[0].ttl, 3600);
     /* another host's RRset at TTL 600: ours joins at 600, theirs untouched */
-    struct kmsdns_rrdata cur[] = {srv("kms2.corp.test", 0, 100, 1688, 600)};
+    struct kmsdns_rrdata cur[] = {test_srv("kms2.corp.test", 0, 100, 1688, 600)};
     assert_int_equal(kmsdns_plan_srv(cur, 1, &want, 3600, false, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_ADD);
     assert_int_equal(pl.add[0].ttl, 600);
@@ -49,9 +37,9 @@ static void test_unchanged_and_ttl_only(void **state)
 {
     (void)state;
     struct kmsdns_plan pl;
-    struct kmsdns_rrdata want = srv("kms1.corp.test", 0, 100, 1688, 3600);
-    struct kmsdns_rrdata cur[] = {srv("kms2.corp.test", 5, 5, 1688, 600),
-                                  srv("kms1.corp.test", 0, 100, 1688, 600)};
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 100, 1688, 3600);
+    struct kmsdns_rrdata cur[] = {test_srv("kms2.corp.test", 5, 5, 1688, 600),
+                                  test_srv("kms1.corp.test", 0, 100, 1688, 600)};
     assert_int_equal(kmsdns_plan_srv(cur, 2, &want, 3600, false, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_UNCHANGED);
     assert_int_equal(pl.ndel + pl.nadd, 0);
@@ -65,10 +53,10 @@ static void test_replace_only_ours(void **state)
 {
     (void)state;
     struct kmsdns_plan pl;
-    struct kmsdns_rrdata want = srv("kms1.corp.test", 0, 100, 1689, 3600);
-    struct kmsdns_rrdata cur[] = {srv("kms2.corp.test", 0, 100, 1688, 3600),
-                                  srv("kms1.corp.test", 0, 100, 1688, 3600),
-                                  srv("kms1.corp.test", 9, 9, 1700, 3600)};
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 100, 1689, 3600);
+    struct kmsdns_rrdata cur[] = {test_srv("kms2.corp.test", 0, 100, 1688, 3600),
+                                  test_srv("kms1.corp.test", 0, 100, 1688, 3600),
+                                  test_srv("kms1.corp.test", 9, 9, 1700, 3600)};
     assert_int_equal(kmsdns_plan_srv(cur, 3, &want, 3600, false, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_REPLACE);
     assert_int_equal(pl.ndel, 2);
@@ -78,8 +66,8 @@ static void test_replace_only_ours(void **state)
     assert_int_equal(pl.nadd, 1);
     assert_int_equal(pl.add[0].port, 1689);
     /* the right RR plus a stale duplicate of ours: delete the stale one only */
-    struct kmsdns_rrdata cur2[] = {srv("kms1.corp.test", 0, 100, 1689, 3600),
-                                   srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata cur2[] = {test_srv("kms1.corp.test", 0, 100, 1689, 3600),
+                                   test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
     assert_int_equal(kmsdns_plan_srv(cur2, 2, &want, 3600, false, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_REPLACE);
     assert_int_equal(pl.ndel, 1);
@@ -91,10 +79,10 @@ static void test_withdraw(void **state)
 {
     (void)state;
     struct kmsdns_plan pl;
-    struct kmsdns_rrdata want = srv("kms1.corp.test", 0, 0, 1688, 3600);
-    struct kmsdns_rrdata cur[] = {srv("kms2.corp.test", 0, 0, 1688, 3600),
-                                  srv("kms1.corp.test", 3, 4, 1999, 3600),
-                                  srv("kms1.corp.test", 0, 0, 1688, 3600)};
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 0, 1688, 3600);
+    struct kmsdns_rrdata cur[] = {test_srv("kms2.corp.test", 0, 0, 1688, 3600),
+                                  test_srv("kms1.corp.test", 3, 4, 1999, 3600),
+                                  test_srv("kms1.corp.test", 0, 0, 1688, 3600)};
     assert_int_equal(kmsdns_plan_srv(cur, 3, &want, 3600, true, &pl), KMSDNS_OK);
     assert_int_equal(pl.action, KMSDNS_ACTION_REMOVE);
     assert_int_equal(pl.ndel, 2);
@@ -130,10 +118,10 @@ static void test_too_many(void **state)
 {
     (void)state;
     struct kmsdns_plan pl;
-    struct kmsdns_rrdata want = srv("kms1.corp.test", 0, 0, 1688, 3600);
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 0, 1688, 3600);
     struct kmsdns_rrdata cur[KMSDNS_PLAN_MAX + 1];
     for (size_t i = 0; i < KMSDNS_PLAN_MAX + 1; i++)
-        cur[i] = srv("kms1.corp.test", 1, 1, (unsigned)(2000 + i), 3600);
+        cur[i] = test_srv("kms1.corp.test", 1, 1, (unsigned)(2000 + i), 3600);
     assert_int_equal(kmsdns_plan_srv(cur, KMSDNS_PLAN_MAX + 1, &want, 3600, false, &pl),
                      KMSDNS_TOOLONG);
     assert_string_equal(kmsdns_action_name(KMSDNS_ACTION_REPLACE), "replace");

@@ -1,24 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* RFC 2782 selection: priority order, weighted shares over many draws, weight-0 rules. */
+#include "testrr.h"
 #include "testutil.h"
 
 #include "kmsdns/srv.h"
 
 #include <math.h>
 
-static struct kmsdns_rrdata rr(const char *target, uint16_t prio, uint16_t weight)
-{
-    struct kmsdns_rrdata r = {.type = 33, .priority = prio, .weight = weight, .port = 1688};
-    snprintf(r.value, sizeof r.value, "%s", target);
-    return r;
-}
-
 /* Every lower priority comes before any higher one; "." is never tried. */
 static void test_priority_order(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata v[] = {rr("c", 20, 5), rr("a", 0, 0), rr("dot", 5, 9), rr("b", 10, 1),
-                                rr("a2", 0, 50)};
+    struct kmsdns_rrdata v[] = {test_srv("c", 20, 5, 1688, 0), test_srv("a", 0, 0, 1688, 0),
+                                test_srv("dot", 5, 9, 1688, 0), test_srv("b", 10, 1, 1688, 0),
+                                test_srv("a2", 0, 50, 1688, 0)};
     snprintf(v[2].value, sizeof v[2].value, ".");
     struct kmsdns_rng g;
     kmsdns_rng_seed(&g, 42);
@@ -44,7 +39,8 @@ static void assert_share(unsigned got, unsigned draws, double p)
 static void test_weighted_shares(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata v[] = {rr("w10", 0, 10), rr("w30", 0, 30), rr("w60", 0, 60)};
+    struct kmsdns_rrdata v[] = {test_srv("w10", 0, 10, 1688, 0), test_srv("w30", 0, 30, 1688, 0),
+                                test_srv("w60", 0, 60, 1688, 0)};
     struct kmsdns_rng g;
     kmsdns_rng_seed(&g, 2782);
     unsigned first[3] = {0}, second[3] = {0};
@@ -72,14 +68,15 @@ static void test_weight_zero(void **state)
     kmsdns_rng_seed(&g, 7);
     size_t order[3];
     const unsigned draws = 100000;
-    struct kmsdns_rrdata some[] = {rr("w0", 0, 0), rr("w9", 0, 9)};
+    struct kmsdns_rrdata some[] = {test_srv("w0", 0, 0, 1688, 0), test_srv("w9", 0, 9, 1688, 0)};
     unsigned zero_first = 0;
     for (unsigned i = 0; i < draws; i++) {
         kmsdns_srv_order(some, 2, &g, order);
         zero_first += order[0] == 0;
     }
     assert_share(zero_first, draws, 1.0 / 10); /* random in 0..9: only 0 picks w0 */
-    struct kmsdns_rrdata zeros[] = {rr("a", 0, 0), rr("b", 0, 0), rr("c", 0, 0)};
+    struct kmsdns_rrdata zeros[] = {test_srv("a", 0, 0, 1688, 0), test_srv("b", 0, 0, 1688, 0),
+                                    test_srv("c", 0, 0, 1688, 0)};
     unsigned first[3] = {0};
     for (unsigned i = 0; i < draws; i++) {
         assert_int_equal(kmsdns_srv_order(zeros, 3, &g, order), 3);
@@ -94,7 +91,8 @@ static void test_weight_zero(void **state)
 static void test_seeded(void **state)
 {
     (void)state;
-    struct kmsdns_rrdata v[] = {rr("a", 0, 1), rr("b", 0, 1), rr("c", 0, 1), rr("d", 0, 1)};
+    struct kmsdns_rrdata v[] = {test_srv("a", 0, 1, 1688, 0), test_srv("b", 0, 1, 1688, 0),
+                                test_srv("c", 0, 1, 1688, 0), test_srv("d", 0, 1, 1688, 0)};
     struct kmsdns_rng g1, g2;
     kmsdns_rng_seed(&g1, 99);
     kmsdns_rng_seed(&g2, 99);
