@@ -68,8 +68,9 @@ struct client_setup {
     struct kmsdns_addr resolver;
     bool has_resolver; /* false: resolver_error says why */
     struct kmsdns_diag resolver_error;
-    unsigned timeout; /* seconds per try */
-    char state[4096]; /* the state file, "~/" expanded */
+    unsigned timeout;  /* seconds per try */
+    char state[4096];  /* the state file, "~/" expanded */
+    uint16_t own_port; /* [host] port: where --status without --kms asks */
 };
 
 /* CLIENT_EXIT_USAGE (message printed) or -1 to go on. Free with client_setup_deinit(). */

@@ -10,7 +10,6 @@
 
 #include "kmsdns/addr.h"
 #include "kmsdns/cli.h"
-#include "kmsdns/config.h"
 #include "kmsdns/error.h"
 #include "kmsdns/srv.h"
 
@@ -420,19 +419,10 @@ static int request(struct client_params *q, const struct client_setup *s)
 }
 
 /* --status without --kms: this machine's own host core, 127.0.0.1 on [host] port. */
-static int own_status(const struct client_params *p)
+static int own_status(const struct client_params *p, const struct client_setup *s)
 {
-    struct kmsdns_config cfg;
-    struct kmsdns_diag d;
-    kmsdns_diag_init(&d);
-    int rc = p->config != NULL ? kmsdns_config_load(&cfg, p->config, &d) : kmsdns_config_init(&cfg);
-    if (rc != KMSDNS_OK) {
-        kmsdns_cli_error(CLIENT_PROG, "%s", p->config != NULL ? d.text : "out of memory");
-        return CLIENT_EXIT_USAGE;
-    }
     char kms[32];
-    snprintf(kms, sizeof kms, "127.0.0.1:%u", cfg.host.port);
-    kmsdns_config_deinit(&cfg);
+    snprintf(kms, sizeof kms, "127.0.0.1:%u", s->own_port);
     struct client_params q = *p;
     q.kms = kms;
     return do_status(&q);
@@ -440,14 +430,15 @@ static int own_status(const struct client_params *p)
 
 int client_exec(const struct client_params *p)
 {
-    if (p->status)
-        return p->kms != NULL ? do_status(p) : own_status(p);
     struct client_setup s;
     int code = client_setup_init(p, &s);
     if (code >= 0)
         return code;
     struct client_params q = *p;
-    code = p->fleet > 0 ? client_fleet(p, &s) : request(&q, &s);
+    if (p->status)
+        code = p->kms != NULL ? do_status(p) : own_status(p, &s);
+    else
+        code = p->fleet > 0 ? client_fleet(p, &s) : request(&q, &s);
     client_setup_deinit(&s);
     return code;
 }

@@ -65,6 +65,7 @@ static int fill(const struct client_params *p, const struct kmsdns_config *cfg,
 {
     const char *why = NULL;
     snprintf(s->service, sizeof s->service, "%s", cfg->dns.service);
+    s->own_port = cfg->host.port;
     s->timeout = cfg->dns.timeout;
     for (size_t i = 0; i < p->ndomains; i++)
         if (add_search(s, p->domains[i]) != 0) {
@@ -74,8 +75,8 @@ static int fill(const struct client_params *p, const struct kmsdns_config *cfg,
     for (size_t i = 0; p->ndomains == 0 && i < cfg->client.nsearch; i++)
         if (add_search(s, cfg->client.search[i]) != 0)
             return CLIENT_EXIT_USAGE;
-    if (s->nsearch == 0)
-        (void)own_domain(s); /* none: discovery says so, --kms does not care */
+    if (s->nsearch == 0 && p->kms == NULL && !p->status)
+        (void)own_domain(s); /* none: discovery says so. Not for --kms: it may ask DNS */
     kmsdns_diag_init(&s->resolver_error);
     if (p->resolver != NULL) {
         if (kmsdns_addr_parse(p->resolver, 53, KMSDNS_ADDR_PORT_ALLOWED, &s->resolver, &why) !=
