@@ -754,11 +754,6 @@ void kmsdns_hostsrv_free(kmsdns_hostsrv *s)
     free(s);
 }
 
-unsigned kmsdns_hostsrv_listeners(const kmsdns_hostsrv *s)
-{
-    return s->nlisteners;
-}
-
 int kmsdns_hostsrv_set_domain(kmsdns_hostsrv *s, const char *domain, const char *result, uint64_t t)
 {
     size_t i = 0;

@@ -35,9 +35,6 @@ int kmsdns_hostsrv_new(const struct kmsdns_config *cfg, kmsdns_engine *e, kmsdns
                        kmsdns_hostsrv **out, struct kmsdns_diag *diag);
 void kmsdns_hostsrv_free(kmsdns_hostsrv *s);
 
-/* How many listen sockets are bound. */
-unsigned kmsdns_hostsrv_listeners(const kmsdns_hostsrv *s);
-
 /*
  * Records the last publication result for domain (`ok` or an error word)
  * at unix time t, shown in STATUS as domain.<name>=<result>@<t>.
