@@ -3,9 +3,11 @@
 # kmsdns-hostd under hostile load: 10,000 malformed requests of four kinds,
 # then a flood of idle connections far above [host] max-connections, and it
 # must still answer real requests (and STATUS) during and after, with the
-# count exactly what the real requests made it.
-# usage: hostd_flood.sh HOSTD CLIENT HOSTPOKE
-HOSTD=$1 CLIENT=$2 POKE=$3
+# count exactly what the real requests made it. Last, eviction is fair
+# across addresses: a slow client on 127.0.0.3 is served while 127.0.0.2
+# floods the cap with idle connections.
+# usage: hostd_flood.sh HOSTD CLIENT HOSTPOKE HOSTFLOOD
+HOSTD=$1 CLIENT=$2 POKE=$3 FLOOD=$4
 . "$(dirname "$0")/hostd_common.sh"
 
 PORT=$(free_port)
@@ -58,4 +60,24 @@ out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid 21)" --edition win7-enter
 ok "answers after the flood, count 21"
 rss=$(awk '/^VmHWM/ {print $2}' "/proc/$HOSTD_PID/status")
 ok "peak RSS during all this: ${rss} kB"
+
+# Each slow request waits 50 ms between connect and send, while the flood
+# opens 3,000 connections a second: 150 in that window, over twice the cap.
+# Evicting by deadline alone, the slow connection is always the oldest.
+check "a slow client (127.0.0.3, 50 ms to send) while 127.0.0.2 floods 3,000 idle connections/s"
+"$FLOOD" 127.0.0.1 "$PORT" --from 127.0.0.2 --flood 3000 --for 120000 >"$WORK/flood.out" 2>"$WORK/flood.err" &
+flood_pid=$!
+sleep 0.5
+slow=$("$FLOOD" 127.0.0.1 "$PORT" --from 127.0.0.3 --slow 100 --wait 50 2>"$WORK/slow.err") ||
+  fail "slow client: $(cat "$WORK/slow.err")"
+conns=$(status_field "$PORT" connections)
+kill -TERM "$flood_pid"
+wait "$flood_pid" || fail "flood: $(cat "$WORK/flood.err")"
+closed=$(sed -n 's/^opened=[0-9]* closed=\([0-9]*\)$/\1/p' "$WORK/flood.out")
+[ -n "$closed" ] && [ "$closed" -ge 1000 ] || fail "the flood did not fill the cap: $(cat "$WORK/flood.out")"
+ok "flood: $(cat "$WORK/flood.out") (the host closed them to make room), STATUS: $conns open"
+[ "$conns" -le 64 ] || fail "STATUS says $conns connections open, above max-connections 64"
+answered=$(sed -n 's/^ok=\([0-9]*\) .*/\1/p' <<<"$slow")
+[ "${answered:-0}" -ge 95 ] || fail "slow client: $slow ($(head -n 3 "$WORK/slow.err" | tr '\n' '|'))"
+ok "slow client: $slow"
 stop_hostd

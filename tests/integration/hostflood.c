@@ -10,7 +10,8 @@
  *
  * usage: hostflood ADDR PORT --from SRC --flood RATE --for MS
  *          opens RATE idle connections a second from SRC for MS ms, each
- *          held until the host closes it; prints "opened=N closed=K".
+ *          held until the host closes it; prints "opened=N closed=K" at
+ *          the end, or when SIGTERM ends it early.
  *        hostflood ADDR PORT --from SRC --slow N --wait MS [--timeout MS]
  *          N times in turn: connect from SRC, wait MS ms, send a REQUEST
  *          (a CMID of its own each time), read the answer's first line;
@@ -22,6 +23,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,13 @@
 #define HELD_MAX 4096 /* idle connections held at once; far above any cap the tests use */
 
 static struct sockaddr_in dst, src;
+static volatile sig_atomic_t stop; /* SIGTERM: the flood ends early and reports */
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
 
 static long long ms_now(void)
 {
@@ -94,7 +103,9 @@ static int flood(int rate, int for_ms)
     static struct pollfd p[HELD_MAX];
     int held = 0, opened = 0, closed = 0;
     long long t0 = ms_now(), end = t0 + for_ms;
-    for (long long now = t0; now < end; now = ms_now()) {
+    struct sigaction sa = {.sa_handler = on_term};
+    sigaction(SIGTERM, &sa, NULL);
+    for (long long now = t0; now < end && !stop; now = ms_now()) {
         closed += reap(p, &held);
         long long due = (now - t0) * rate / 1000; /* connections that should be open by now */
         if (opened >= due || held == HELD_MAX) {
@@ -102,6 +113,8 @@ static int flood(int rate, int for_ms)
             continue;
         }
         int fd = dial();
+        if (fd < 0 && errno == EINTR)
+            continue;
         if (fd < 0) {
             fprintf(stderr, "hostflood: connection %d: %s\n", opened, strerror(errno));
             return 1;
