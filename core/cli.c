@@ -1,31 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared command-line conventions for the kmsdns programs. */
 #include "kmsdns/cli.h"
+#include "kmsdns/log.h"
 #include "kmsdns/version.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
+#define CLI_LINE_MAX 4096
+
+/* Every program message goes through the log's redaction and escaping. */
 void kmsdns_cli_error(const char *prog, const char *fmt, ...)
 {
+    char line[CLI_LINE_MAX];
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    kmsdns_log_vformat(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s: %s\n", prog, line);
 }
 
 int kmsdns_cli_misuse(const char *prog, const char *usage, int code, const char *fmt, ...)
 {
+    char line[CLI_LINE_MAX];
     va_list ap;
-    fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    kmsdns_log_vformat(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n%s", usage);
+    fprintf(stderr, "%s: %s\n%s", prog, line, usage);
     return code;
+}
+
+void kmsdns_cli_protect_secrets(void)
+{
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <ini.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,12 +115,48 @@ static int set_string(struct load_ctx *c, const char *v, char **out)
     return KMSDNS_OK;
 }
 
-/* Absolute path of v, relative paths taken from the config's directory;
- * "~/" is kept for expansion at use. Empty → NULL. */
+int kmsdns_path_expand_home(const char *path, char **out, const char **why)
+{
+    *out = NULL;
+    if (path[0] != '~')
+        return (*out = strdup(path)) != NULL ? KMSDNS_OK : KMSDNS_NOMEM;
+    if (path[1] != '/') {
+        *why = "only a leading '~/' (your own home) is expanded; write another user's home "
+               "in full";
+        return KMSDNS_SYNTAX;
+    }
+    const char *home = getenv("HOME");
+    if (home == NULL || home[0] != '/') {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw != NULL ? pw->pw_dir : NULL;
+    }
+    if (home == NULL || home[0] != '/') {
+        *why = "'~/' names your home, but there is none ($HOME unset, no passwd entry)";
+        return KMSDNS_NOTFOUND;
+    }
+    size_t n = strlen(home) + strlen(path);
+    if ((*out = malloc(n)) == NULL)
+        return KMSDNS_NOMEM;
+    snprintf(*out, n, "%s%s", home, path + 1);
+    return KMSDNS_OK;
+}
+
+/* Absolute path of v: "~/" expanded, relative paths taken from the config's
+ * directory. Empty → NULL. */
 static int set_path(struct load_ctx *c, const char *v, char **out)
 {
-    if (*v == '\0' || v[0] == '/' || strncmp(v, "~/", 2) == 0)
+    if (*v == '\0' || v[0] == '/')
         return set_string(c, v, out);
+    if (v[0] == '~') {
+        const char *why = NULL;
+        char *p = NULL;
+        int rc = kmsdns_path_expand_home(v, &p, &why);
+        if (rc != KMSDNS_OK)
+            return err(c, rc, "%s", rc == KMSDNS_NOMEM ? "out of memory" : why);
+        free(*out);
+        *out = p;
+        return KMSDNS_OK;
+    }
     size_t n = strlen(c->dir) + 1 + strlen(v) + 1;
     char *p = malloc(n);
     if (p == NULL)

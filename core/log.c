@@ -2,7 +2,9 @@
 /*
  * Logging with redaction. Every message is formatted into one buffer, every
  * registered secret is blotted out of it, and only then is it written, so no
- * caller can leak a secret by formatting it by mistake.
+ * caller can leak a secret by formatting it by mistake. The programs' own
+ * messages (kmsdns_cli_error) take the same path. Bytes outside printable
+ * ASCII leave as \xNN, so a server's or a file's text cannot drive a terminal.
  */
 #include "kmsdns/log.h"
 #include "kmsdns/error.h"
@@ -124,28 +126,67 @@ const char *kmsdns_log_level_name(enum kmsdns_log_level level)
     return "log";
 }
 
+/* Copies in to out[cap] with every byte outside printable ASCII as \xNN, so
+ * no message (a server's text, a file's bytes) can drive a terminal. */
+static void escape_into(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+        if (*p >= 0x20 && *p < 0x7f) {
+            if (o + 1 >= cap)
+                break;
+            out[o++] = (char)*p;
+            continue;
+        }
+        if (o + 4 >= cap)
+            break;
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[*p >> 4];
+        out[o++] = hex[*p & 15];
+    }
+    out[o] = '\0';
+}
+
+void kmsdns_log_vformat(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    char small[LOG_LINE_MAX], clean[LOG_LINE_MAX];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    char *full = small;
+    if (n >= (int)sizeof small && (full = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(full, (size_t)n + 1, fmt, again);
+    va_end(again);
+    if (full == NULL ||
+        n < 0) { /* no memory for the long form: drop it rather than leak a cut secret */
+        full = small;
+        small[0] = '\0';
+    }
+    redact_into(full, clean, sizeof clean);
+    if (full != small)
+        free(full);
+    escape_into(clean, out, cap);
+}
+
+void kmsdns_log_format(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kmsdns_log_vformat(out, cap, fmt, ap);
+    va_end(ap);
+}
+
 void kmsdns_log(enum kmsdns_log_level level, const char *fmt, ...)
 {
     if (level > lg.max_level)
         return;
-    char small[LOG_LINE_MAX], buf[LOG_LINE_MAX];
+    char buf[LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    kmsdns_log_vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    char *full = small;
-    if (n >= (int)sizeof small && (full = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(full, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    if (full == NULL) { /* no memory for the long form: drop it rather than leak a cut secret */
-        full = small;
-        small[0] = '\0';
-    }
-    redact_into(full, buf, sizeof buf);
-    if (full != small)
-        free(full);
     if (lg.target == KMSDNS_LOG_TO_SYSLOG) {
         syslog((int)level, "%s", buf);
         return;

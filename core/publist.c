@@ -9,6 +9,7 @@
 #include "kmsdns/text.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,12 +164,26 @@ static size_t split_fields(char *text, char *f[3])
     }
 }
 
+/* A field as messages may show it: itself when it cannot be a secret. */
+static const char *shown(const char *field, char out[300])
+{
+    if (kmsdns_text_echo_safe(field))
+        snprintf(out, 300, "'%s'", field);
+    else
+        snprintf(out, 300, "(not shown: it holds characters no domain name has)");
+    return out;
+}
+
 static int parse_entry(const char *text, const char *source, unsigned line,
                        struct kmsdns_publist_entry *e, struct kmsdns_diag *diag)
 {
-    char buf[LIST_LINE_MAX];
+    char buf[LIST_LINE_MAX], show[300];
     if (strlen(text) >= sizeof buf)
         return kmsdns_diag_set(diag, KMSDNS_TOOLONG, source, line, "publish list entry too long");
+    if (kmsdns_text_looks_like_key(text))
+        return kmsdns_diag_set(diag, KMSDNS_SYNTAX, source, line,
+                               "this looks like a TSIG key file, not a publish list (the line is "
+                               "not shown: it may hold the secret)");
     strcpy(buf, text);
     char *f[3];
     size_t nf = split_fields(buf, f);
@@ -176,21 +191,22 @@ static int parse_entry(const char *text, const char *source, unsigned line,
         return kmsdns_diag_set(diag, KMSDNS_EMPTY, source, line, "empty publish list entry");
     if (nf != 1 && nf != 3)
         return kmsdns_diag_set(diag, KMSDNS_SYNTAX, source, line,
-                               "publish list entry '%s' is not domain or domain,priority,weight",
-                               text);
+                               "publish list entry with %s fields is not domain or "
+                               "domain,priority,weight",
+                               nf == 2 ? "2" : "more than 3");
     const char *why = NULL;
     if (kmsdns_name_normalize(f[0], KMSDNS_NAME_HOST, e->domain, &why) != KMSDNS_OK)
-        return kmsdns_diag_set(diag, KMSDNS_NAME, source, line, "bad domain name '%s': %s", f[0],
-                               why);
+        return kmsdns_diag_set(diag, KMSDNS_NAME, source, line, "bad domain name %s: %s",
+                               shown(f[0], show), why);
     e->priority = e->weight = 0;
     if (nf == 3 && !parse_u16(f[1], &e->priority))
         return kmsdns_diag_set(diag, KMSDNS_RANGE, source, line,
-                               "priority '%s' for %s is not a number from 0 to 65535", f[1],
-                               e->domain);
+                               "priority %s for %s is not a number from 0 to 65535",
+                               shown(f[1], show), e->domain);
     if (nf == 3 && !parse_u16(f[2], &e->weight))
         return kmsdns_diag_set(diag, KMSDNS_RANGE, source, line,
-                               "weight '%s' for %s is not a number from 0 to 65535", f[2],
-                               e->domain);
+                               "weight %s for %s is not a number from 0 to 65535",
+                               shown(f[2], show), e->domain);
     e->line = line;
     return KMSDNS_OK;
 }

@@ -234,3 +234,26 @@ char *kmsdns_text_trim(char *s)
         s[--n] = '\0';
     return s;
 }
+
+bool kmsdns_text_echo_safe(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && strchr("-_.*+", c) == NULL)
+            return false;
+    }
+    return true;
+}
+
+bool kmsdns_text_looks_like_key(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    return strncmp(line, "key ", 4) == 0 || strncmp(line, "key\t", 4) == 0 ||
+           strncmp(line, "secret", 6) == 0 || strncmp(line, "algorithm", 9) == 0 ||
+           strstr(line, "secret \"") != NULL;
+}

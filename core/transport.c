@@ -3,9 +3,10 @@
  * Concurrent DNS exchanges over non-blocking sockets and one poll() loop.
  * Each exchange owns one socket at a time: UDP (connected, so ICMP errors
  * surface as ECONNREFUSED) or TCP with the 2-byte length framing of RFC 1035.
- * A UDP answer must come from the server, carry the query's ID and question;
- * anything else is ignored, as a resolver would. A truncated UDP answer
- * restarts the exchange over TCP.
+ * A UDP answer must come from the server, carry the query's ID and question
+ * (name, type and class); anything else is ignored, as a resolver would. A
+ * TCP answer that does not match is an error: nobody else can be on the line. A truncated UDP
+ * answer restarts the exchange over TCP.
  */
 #include "kmsdns/transport.h"
 #include "kmsdns/error.h"
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,24 +143,28 @@ static int io_error_rc(int err)
                : KMSDNS_SYSTEM;
 }
 
-/* True when the UDP answer belongs to our query: same ID, same question. */
-static bool answer_matches(const struct kmsdns_exchange *x, const uint8_t *a, size_t n)
+static uint8_t ascii_lower(uint8_t c)
 {
-    if (n < KMSDNS_WIRE_HEADER || !(a[2] & 0x80) || memcmp(a, x->query, 2) != 0)
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+bool kmsdns_transport_answer_matches(const uint8_t *q, size_t qn, const uint8_t *a, size_t n)
+{
+    if (n < KMSDNS_WIRE_HEADER || qn < KMSDNS_WIRE_HEADER || !(a[2] & 0x80) || memcmp(a, q, 2) != 0)
         return false;
+    if (kmsdns_wire_u16(q + 4) == 0 || kmsdns_wire_u16(a + 4) == 0)
+        return true; /* nothing to compare; some servers drop the question on errors */
     size_t qoff = KMSDNS_WIRE_HEADER, aoff = KMSDNS_WIRE_HEADER;
-    if (kmsdns_wire_u16(x->query + 4) == 0)
-        return true;
-    if (kmsdns_wire_u16(a + 4) == 0) /* some servers drop the question on errors */
-        return true;
-    if (kmsdns_wire_skip_name(x->query, x->query_len, &qoff) != KMSDNS_OK ||
-        kmsdns_wire_skip_name(a, n, &aoff) != KMSDNS_OK)
+    if (kmsdns_wire_skip_name(q, qn, &qoff) != KMSDNS_OK ||
+        kmsdns_wire_skip_name(a, n, &aoff) != KMSDNS_OK || aoff != qoff || qoff + 4 > qn ||
+        aoff + 4 > n)
         return false;
-    size_t ql = qoff - KMSDNS_WIRE_HEADER + 4;
-    if (KMSDNS_WIRE_HEADER + ql > n || KMSDNS_WIRE_HEADER + ql > x->query_len)
-        return false;
-    return strncasecmp((const char *)a + KMSDNS_WIRE_HEADER,
-                       (const char *)x->query + KMSDNS_WIRE_HEADER, ql) == 0;
+    /* Our queries never compress the question, so the answer's name must be
+     * the same labels byte for byte, letters in any case (0x20 bits). */
+    for (size_t i = KMSDNS_WIRE_HEADER; i < qoff; i++)
+        if (ascii_lower(q[i]) != ascii_lower(a[i]))
+            return false;
+    return memcmp(q + qoff, a + aoff, 4) == 0; /* QTYPE and QCLASS */
 }
 
 static void keep_answer(struct slot *s, const uint8_t *a, size_t n,
@@ -205,7 +209,7 @@ static void udp_io(struct slot *s, short rev, const struct kmsdns_transport_opts
             retry_or_fail(s, o, io_error_rc(errno), strerror(errno));
             return;
         }
-        if (answer_matches(s->x, rbuf, (size_t)r)) {
+        if (kmsdns_transport_answer_matches(s->x->query, s->x->query_len, rbuf, (size_t)r)) {
             keep_answer(s, rbuf, (size_t)r, o);
             return;
         }
@@ -239,10 +243,12 @@ static void tcp_read(struct slot *s, const struct kmsdns_transport_opts *o)
             finish(s, KMSDNS_MALFORMED, "TCP answer with another ID");
             return;
         }
-        {
-            keep_answer(s, s->buf, s->have, o);
+        if (!kmsdns_transport_answer_matches(s->x->query, s->x->query_len, s->buf, s->have)) {
+            finish(s, KMSDNS_MALFORMED, "TCP answer to another question (name, type or class)");
             return;
         }
+        keep_answer(s, s->buf, s->have, o);
+        return;
     }
 }
 

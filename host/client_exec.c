@@ -252,10 +252,29 @@ static void status_domain(json_t *domains, const char *name, const char *v)
     json_array_append_new(domains, d);
 }
 
+/* Whether line is "OK k=v k=v ..." in printable ASCII: checked whole before
+ * anything of it is printed, so a host's bytes never reach the terminal raw. */
+static bool status_line_ok(const char *line)
+{
+    if (strncmp(line, "OK ", 3) != 0)
+        return false;
+    for (const char *c = line; *c != '\0'; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            return false;
+    for (const char *t = line + 3; *t != '\0';) {
+        size_t n = strcspn(t, " ");
+        const char *eq = memchr(t, '=', n);
+        if (n > 0 && (eq == NULL || eq == t))
+            return false;
+        t += n + (t[n] == ' ');
+    }
+    return true;
+}
+
 /* "OK k=v k=v ...": every token key=value; false when the line is not that. */
 static bool render_status(const struct client_params *p, const char *host, char *line)
 {
-    if (strncmp(line, "OK ", 3) != 0)
+    if (!status_line_ok(line))
         return false;
     json_t *st = json_object(), *domains = json_array();
     if (p->format == CLIENT_TEXT)

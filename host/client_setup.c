@@ -8,6 +8,7 @@
  */
 #include "client.h"
 
+#include "kmsdns/atomicfile.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 
@@ -51,15 +52,6 @@ static int own_domain(struct client_setup *s)
     return add_search(s, parent);
 }
 
-static void expand_home(const char *path, char *out, size_t cap)
-{
-    const char *home = getenv("HOME");
-    if (strncmp(path, "~/", 2) == 0 && home != NULL)
-        snprintf(out, cap, "%s/%s", home, path + 2);
-    else
-        snprintf(out, cap, "%s", path);
-}
-
 static int fill(const struct client_params *p, const struct kmsdns_config *cfg,
                 struct client_setup *s)
 {
@@ -91,7 +83,19 @@ static int fill(const struct client_params *p, const struct kmsdns_config *cfg,
     } else {
         s->has_resolver = kmsdns_msg_system_resolver(&s->resolver, &s->resolver_error) == KMSDNS_OK;
     }
-    expand_home(p->state != NULL ? p->state : cfg->client.state, s->state, sizeof s->state);
+    const char *state = p->state != NULL ? p->state : cfg->client.state;
+    char *path = NULL;
+    int rc = kmsdns_path_expand_home(state, &path, &why);
+    if (rc != KMSDNS_OK || strlen(path) >= sizeof s->state) {
+        kmsdns_cli_error(CLIENT_PROG, "state file %s: %s", state,
+                         rc == KMSDNS_OK      ? "path too long"
+                         : rc == KMSDNS_NOMEM ? "out of memory"
+                                              : why);
+        free(path);
+        return CLIENT_EXIT_USAGE;
+    }
+    snprintf(s->state, sizeof s->state, "%s", path);
+    free(path);
     return -1;
 }
 
@@ -177,22 +181,16 @@ static void make_parent(const char *path)
 
 int client_state_save(const char *path, const struct client_state *st, struct kmsdns_diag *d)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     make_parent(path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return kmsdns_diag_set(d, KMSDNS_IO, path, 0, "cannot write: %s", strerror(errno));
+    kmsdns_atomic *a = NULL;
+    int rc = kmsdns_atomic_open(path, 0600, &a, d);
+    if (rc != KMSDNS_OK)
+        return rc;
+    FILE *f = kmsdns_atomic_stream(a);
     fprintf(f, "# kmsdns-client state: this machine's CMID and the KMS host that answered last\n");
     if (st->cmid[0] != '\0')
         fprintf(f, "cmid=%s\n", st->cmid);
     if (st->host[0] != '\0')
         fprintf(f, "host=%s:%u\n", st->host, st->port);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        return kmsdns_diag_set(d, KMSDNS_IO, path, 0, "cannot write: %s", strerror(err));
-    }
-    return KMSDNS_OK;
+    return kmsdns_atomic_commit(a, d);
 }

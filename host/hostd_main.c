@@ -6,6 +6,7 @@
 
 int main(int argc, char **argv)
 {
+    kmsdns_cli_protect_secrets(); /* it will hold a TSIG key or Kerberos keys */
     struct hostd_params params;
     int rc = hostd_params_parse(argc, argv, &params);
     if (rc < 0)

@@ -6,6 +6,7 @@
  * so memory stays flat however many domains there are.
  */
 #include "verify.h"
+#include "verify_list.h"
 
 #include "kmsdns/audit.h"
 #include "kmsdns/cli.h"
@@ -28,7 +29,7 @@ struct source {
     struct expected *exp;
     size_t nexp, next_exp, next_dom;
     FILE *list;
-    unsigned line;
+    struct verify_list reader;
 };
 
 static struct expected *find(struct source *s, const char *domain)
@@ -111,24 +112,11 @@ static int load_configs(struct source *s, struct kmsdns_addr *resolver, bool *ha
 /* Reads the next domain of --domains-from into out; 0 at the end, -1 on a bad line. */
 static int list_next(struct source *s, char out[KMSDNS_NAME_BUF], bool report)
 {
-    char line[1024];
-    while (fgets(line, sizeof line, s->list) != NULL) {
-        s->line++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        char *t = kmsdns_text_trim(line);
-        if (*t == '\0')
-            continue;
-        const char *why = NULL;
-        if (kmsdns_name_normalize(t, KMSDNS_NAME_HOST, out, &why) == KMSDNS_OK)
-            return 1;
-        if (report)
-            kmsdns_cli_error(VERIFY_PROG, "%s:%u: bad domain name '%s': %s", s->p->domains_from,
-                             s->line, t, why);
-        return -1;
-    }
-    return 0;
+    char why[1024];
+    int r = verify_list_next(&s->reader, out, why, sizeof why);
+    if (r < 0 && report)
+        kmsdns_cli_error(VERIFY_PROG, "%s", why);
+    return r;
 }
 
 /* The whole list is checked before anything is asked: a bad line is a usage error. */
@@ -141,13 +129,22 @@ static int check_list(struct source *s)
         kmsdns_cli_error(VERIFY_PROG, "%s: cannot open: %s", s->p->domains_from, strerror(errno));
         return 3;
     }
+    verify_list_init(&s->reader, s->list, s->p->domains_from);
     char name[KMSDNS_NAME_BUF];
     int r;
     while ((r = list_next(s, name, true)) == 1)
         ;
     rewind(s->list);
-    s->line = 0;
+    s->reader.line = 0;
     return r < 0 ? 3 : 0;
+}
+
+static void source_deinit(struct source *s)
+{
+    if (s->list != NULL)
+        fclose(s->list);
+    verify_list_deinit(&s->reader);
+    free(s->exp);
 }
 
 static bool next_domain(void *ctx, char *domain, const struct kmsdns_expectation **exp)
@@ -209,28 +206,17 @@ int verify_exec(const struct verify_params *p)
     }
     if (rc == 0)
         rc = check_list(&src);
-    if (rc != 0) {
-        if (src.list != NULL)
-            fclose(src.list);
-        free(src.exp);
-        kmsdns_tsig_key_free(key);
-        return rc;
-    }
-    struct render *out = render_new(p);
+    struct render *out = rc == 0 ? render_new(p) : NULL;
     if (out == NULL) {
-        if (src.list != NULL)
-            fclose(src.list);
-        free(src.exp);
+        source_deinit(&src);
         kmsdns_tsig_key_free(key);
-        return 3;
+        return rc != 0 ? rc : 3;
     }
     struct kmsdns_audit_stats st;
     struct kmsdns_diag d;
     kmsdns_diag_init(&d);
     rc = kmsdns_audit_run(&o, next_domain, &src, emit, out, &st, &d);
-    if (src.list != NULL)
-        fclose(src.list);
-    free(src.exp);
+    source_deinit(&src);
     kmsdns_tsig_key_free(key);
     if (rc != KMSDNS_OK) {
         render_abort(out);

@@ -3,11 +3,13 @@
  * kmsdns-verify's reports. text and json stream each domain as it comes;
  * nagios keeps counts; prometheus writes its two per-domain families to
  * temporary files so each family's samples stay together; html keeps the
- * (small) matrix in memory. With --output the report goes to a temporary
- * file beside the target and is renamed into place only when complete.
+ * (small) matrix in memory. With --output the report goes through
+ * kmsdns_atomic (a mkstemp file beside the target, renamed into place only
+ * when complete).
  */
 #include "verify.h"
 
+#include "kmsdns/atomicfile.h"
 #include "kmsdns/audit.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/version.h"
@@ -36,7 +38,7 @@ struct row {
 struct render {
     const struct verify_params *p;
     FILE *out;
-    char tmp[4096];
+    kmsdns_atomic *file; /* with --output */
     bool colour, progress;
     unsigned long n;
     unsigned count[4];
@@ -371,12 +373,14 @@ struct render *render_new(const struct verify_params *p)
     r->out = stdout;
     r->started = time(NULL);
     if (p->output != NULL) {
-        snprintf(r->tmp, sizeof r->tmp, "%s.tmp.%ld", p->output, (long)getpid());
-        if ((r->out = fopen(r->tmp, "w")) == NULL) {
-            kmsdns_cli_error(VERIFY_PROG, "%s: %s", r->tmp, strerror(errno));
+        struct kmsdns_diag d;
+        kmsdns_diag_init(&d);
+        if (kmsdns_atomic_open(p->output, 0644, &r->file, &d) != KMSDNS_OK) {
+            kmsdns_cli_error(VERIFY_PROG, "--output %s", d.text);
             free(r);
             return NULL;
         }
+        r->out = kmsdns_atomic_stream(r->file);
     }
     r->colour = p->format == VERIFY_TEXT && p->output == NULL && isatty(1);
     r->progress = isatty(2);
@@ -509,20 +513,17 @@ int render_end(struct render *r, const struct kmsdns_audit_stats *st)
         html_end(r, st);
         break;
     }
-    bool failed = fflush(r->out) != 0 || ferror(r->out);
-    if (r->p->output != NULL) {
-        failed |= fclose(r->out) != 0;
+    if (r->file != NULL) {
+        struct kmsdns_diag d;
+        kmsdns_diag_init(&d);
+        kmsdns_atomic *file = r->file;
+        r->file = NULL;
         r->out = NULL;
-        if (!failed && rename(r->tmp, r->p->output) != 0) {
-            kmsdns_cli_error(VERIFY_PROG, "cannot rename %s to %s: %s", r->tmp, r->p->output,
-                             strerror(errno));
-            failed = true;
+        if (kmsdns_atomic_commit(file, &d) != KMSDNS_OK) {
+            kmsdns_cli_error(VERIFY_PROG, "--output %s", d.text);
+            code = 3;
         }
-        if (failed)
-            unlink(r->tmp);
     }
-    if (failed && r->p->output != NULL)
-        code = 3;
     render_abort(r);
     return code;
 }
@@ -531,10 +532,7 @@ void render_abort(struct render *r)
 {
     if (r == NULL)
         return;
-    if (r->out != NULL && r->out != stdout) {
-        fclose(r->out);
-        unlink(r->tmp);
-    }
+    kmsdns_atomic_abort(r->file);
     if (r->prom_domain != NULL)
         fclose(r->prom_domain);
     if (r->prom_server != NULL)

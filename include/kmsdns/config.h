@@ -82,7 +82,7 @@ struct kmsdns_config {
     struct {
         char **search; /* normalised domains */
         size_t nsearch;
-        char *state; /* as written, "~/" not expanded */
+        char *state; /* "~/" expanded once loaded from a file; the default keeps it */
     } client;
 };
 
@@ -113,6 +113,16 @@ const char *kmsdns_auth_name(enum kmsdns_auth a);
  * that others cannot read; group-readable is allowed. Messages say how to fix.
  * `file`/`line` name the config line that points at it.
  */
+/*
+ * The one rule for "~" in paths (every path key, and the programs' path
+ * options): a leading "~/" is the caller's home ($HOME, else the passwd
+ * entry of the real uid); "~user/..." and a bare "~" are refused (write the
+ * path in full). *out is malloc'd (free with free()); on failure *why says
+ * why and the return is KMSDNS_SYNTAX (refused form), KMSDNS_NOTFOUND (no
+ * home) or KMSDNS_NOMEM. Paths without a leading "~" are copied unchanged.
+ */
+int kmsdns_path_expand_home(const char *path, char **out, const char **why);
+
 int kmsdns_config_check_secret_file(const char *secret_path, const char *what, const char *file,
                                     unsigned line, struct kmsdns_diag *diag);
 

@@ -9,6 +9,8 @@
 #ifndef KMSDNS_LOG_H
 #define KMSDNS_LOG_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Levels are syslog's priorities. */
@@ -40,6 +42,17 @@ enum kmsdns_log_target kmsdns_log_target(void);
 /* Registers a secret (copied; at least 4 bytes) to be redacted from every
  * message. Returns KMSDNS_OK, KMSDNS_INVAL (too short) or KMSDNS_NOMEM. */
 int kmsdns_log_add_secret(const char *secret);
+
+/*
+ * Formats a message as every kmsdns line leaves the process: registered
+ * secrets replaced by "<redacted>", then every byte outside printable ASCII
+ * written as \xNN (no terminal escapes from a server's text), then cut to
+ * fit out[cap] (always NUL-terminated). Used by kmsdns_log and the programs'
+ * kmsdns_cli_error.
+ */
+void kmsdns_log_vformat(char *out, size_t cap, const char *fmt, va_list ap);
+void kmsdns_log_format(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Writes one message (a trailing newline is added). */
 void kmsdns_log(enum kmsdns_log_level level, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #ifndef KMSDNS_TEXT_H
 #define KMSDNS_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kmsdns/error.h"
@@ -46,6 +47,17 @@ void kmsdns_lines_init(struct kmsdns_lines *it, char *text, size_t len);
 
 /* The next line without its terminator, or NULL at the end. */
 char *kmsdns_lines_next(struct kmsdns_lines *it);
+
+/*
+ * Whether a field read from a file may be quoted in a message: at most 255
+ * bytes of letters, digits and "-_.*+". A line of a file given by mistake (a
+ * TSIG key file passed as a list) may hold a secret and never is.
+ */
+bool kmsdns_text_echo_safe(const char *s);
+
+/* Whether a line looks like part of a BIND key file ("key ...", "secret ..."),
+ * so a list reader can say the file was mixed up instead of quoting it. */
+bool kmsdns_text_looks_like_key(const char *line);
 
 /* Strips leading and trailing ASCII white space in place; returns the start. */
 char *kmsdns_text_trim(char *s);

@@ -50,6 +50,13 @@ extern const struct kmsdns_transport kmsdns_transport_net;
 /* Frees an exchange's answer and clears its results, keeping the inputs. */
 void kmsdns_exchange_reset(struct kmsdns_exchange *x);
 
+/*
+ * Whether answer a[n] answers query q[qn]: QR set, the same ID and, when
+ * both carry a question, the same one (name in any letter case, QTYPE,
+ * QCLASS). Pure; what the real transport applies to every answer.
+ */
+bool kmsdns_transport_answer_matches(const uint8_t *q, size_t qn, const uint8_t *a, size_t n);
+
 /* Convenience: run n exchanges through t. */
 int kmsdns_transport_run(const struct kmsdns_transport *t, struct kmsdns_exchange *x, size_t n,
                          const struct kmsdns_transport_opts *opts);

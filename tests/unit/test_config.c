@@ -281,9 +281,45 @@ static int teardown(void **state)
     return 0;
 }
 
+/* One rule for "~": a leading "~/" is the caller's home in every path key. */
+static void test_home_in_path_keys(void **state)
+{
+    (void)state;
+    char *old = getenv("HOME") != NULL ? strdup(getenv("HOME")) : NULL;
+    setenv("HOME", test_tmpdir(), 1);
+    test_write("k1.key", "key \"k1\" { algorithm hmac-sha256; secret \"c2VjcmV0c2VjcmV0\"; };\n",
+               64, 0600);
+    struct kmsdns_config cfg;
+    assert_int_equal(load("[dns]\nauth = tsig\ntsig-key = ~/k1.key\n[host]\ndatabase = ~/h.db\n"
+                          "[client]\nstate = ~/c.state\n",
+                          &cfg),
+                     KMSDNS_OK);
+    char want[600];
+    snprintf(want, sizeof want, "%s/k1.key", test_tmpdir());
+    assert_string_equal(cfg.dns.tsig_key, want);
+    snprintf(want, sizeof want, "%s/h.db", test_tmpdir());
+    assert_string_equal(cfg.host.database, want);
+    snprintf(want, sizeof want, "%s/c.state", test_tmpdir());
+    assert_string_equal(cfg.client.state, want);
+    kmsdns_config_deinit(&cfg);
+    refused("[host]\ndatabase = ~kmsdns/h.db\n", KMSDNS_SYNTAX, 2, "only a leading '~/'");
+    refused("[dns]\nkeytab = ~\n", KMSDNS_SYNTAX, 2, "only a leading '~/'");
+    refused("[dns]\ntsig-key = ~/none.key\n", KMSDNS_IO, 2, "none.key");
+    char *out = NULL;
+    const char *why = NULL;
+    assert_int_equal(kmsdns_path_expand_home("/abs/~x", &out, &why), KMSDNS_OK);
+    assert_string_equal(out, "/abs/~x");
+    free(out);
+    if (old != NULL) {
+        setenv("HOME", old, 1);
+        free(old);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_home_in_path_keys),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_example_config_loads),
         cmocka_unit_test(test_every_key),

@@ -93,6 +93,24 @@ static void test_level_names(void **state)
     assert_string_equal(kmsdns_log_level_name(KMSDNS_LOG_NOTICE), "notice");
 }
 
+/* Bytes outside printable ASCII never reach the output raw, after redaction. */
+static void test_controls_escaped(void **state)
+{
+    (void)state;
+    kmsdns_log_open("unit", KMSDNS_LOG_TO_STDERR, KMSDNS_LOG_INFO);
+    assert_int_equal(kmsdns_log_add_secret("s3cr3t-value"), KMSDNS_OK);
+    FILE *f = capture();
+    kmsdns_log(KMSDNS_LOG_ERR, "host said '%s'", "\x1b]0;pwned\x07\r\ns3cr3t-value\xc2\x9b" "2J");
+    fflush(f);
+    assert_string_equal(out, "unit: error: host said '\\x1b]0;pwned\\x07\\x0d\\x0a<redacted>"
+                             "\\xc2\\x9b2J'\n");
+    done(f);
+    char buf[16];
+    kmsdns_log_format(buf, sizeof buf, "%s", "abcdefgh\x01\x02\x03");
+    assert_string_equal(buf, "abcdefgh\\x01"); /* cut whole escapes only */
+    kmsdns_log_close();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_secret_at_the_end_of_a_full_line),
         cmocka_unit_test(test_short_secret_refused),
         cmocka_unit_test(test_level_names),
+        cmocka_unit_test(test_controls_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

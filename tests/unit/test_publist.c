@@ -58,10 +58,31 @@ static void test_entry_refusals(void **state)
     add_bad("a.test,-1,0", KMSDNS_RANGE, "priority '-1'");
     add_bad("a.test,+1,0", KMSDNS_RANGE, "priority '+1'");
     add_bad("a.test,,0", KMSDNS_RANGE, "priority ''");
-    add_bad("a.test,1 2,0", KMSDNS_RANGE, "priority '1 2'");
+    add_bad("a.test,1 2,0", KMSDNS_RANGE, "priority (not shown");
     add_bad("a..test,1,0", KMSDNS_NAME, "bad domain name 'a..test'");
     add_bad(",1,2", KMSDNS_NAME, "bad domain name ''");
     add_bad("_vlmcs._tcp.a.test", KMSDNS_NAME, "bad domain name");
+}
+
+/* No part of a line that may hold a secret reaches a message. */
+static void add_secret_line(const char *text, const char *secret, const char *msg)
+{
+    kmsdns_publist *pl = kmsdns_publist_new();
+    kmsdns_diag_init(&d);
+    assert_int_not_equal(kmsdns_publist_add(pl, text, "k.key", 2, &d), KMSDNS_OK);
+    if (strstr(d.text, secret) != NULL || strstr(d.text, msg) == NULL)
+        fail_msg("'%s': message '%s' shows the secret or lacks '%s'", text, d.text, msg);
+    kmsdns_publist_free(pl);
+}
+
+static void test_secrets_never_echoed(void **state)
+{
+    (void)state;
+    add_secret_line("\tsecret \"c2VjcmV0LXNlY3JldA==\";", "c2VjcmV0", "looks like a TSIG key file");
+    add_secret_line("key \"kms1\" {", "kms1", "looks like a TSIG key file");
+    add_secret_line("x \"c2VjcmV0LXNlY3JldA==\";", "c2VjcmV0",
+                    "k.key:2: bad domain name (not shown");
+    add_secret_line("a.test,c2Vj/cmV0,1", "c2Vj", "priority (not shown");
 }
 
 static void test_duplicates_reported(void **state)
@@ -222,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entries),
         cmocka_unit_test(test_entry_refusals),
+        cmocka_unit_test(test_secrets_never_echoed),
         cmocka_unit_test(test_duplicates_reported),
         cmocka_unit_test(test_reg_and_plain_files),
         cmocka_unit_test(test_reg_hostile),
