@@ -8,7 +8,7 @@
  * in input order, as soon as the window's head is complete. Per-server bounds
  * on queries in flight and an optional global rate keep servers comfortable.
  */
-#include "kmsdns/audit.h"
+#include "audit_int.h"
 #include "kmsdns/error.h"
 #include "kmsdns/probe.h"
 
@@ -22,8 +22,7 @@
 #include <time.h>
 
 #define MAX_SERVERS 16
-#define MAX_TARGETS 16 /* distinct targets followed per RRset */
-#define MAX_NS 8
+#define MAX_NS KMSDNS__AUDIT_MAX_NS
 
 enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR };
 
@@ -286,8 +285,9 @@ static void start_slot(struct engine *e, struct slot *s)
     e->rc = ask(e, s, e->resolver, Q_ZSOA, s->cur, LDNS_RR_TYPE_SOA, true, 0, 0);
 }
 
-/* The first SOA in the answer or authority section, with its owner. */
-static const ldns_rr *soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF])
+/* ---- the answer walks (audit_int.h) ------------------------------------------ */
+
+const ldns_rr *kmsdns__audit_soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF])
 {
     const ldns_rr_list *ls[2] = {ldns_pkt_answer(p), ldns_pkt_authority(p)};
     for (int k = 0; k < 2; k++)
@@ -300,16 +300,117 @@ static const ldns_rr *soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF])
     return NULL;
 }
 
+bool kmsdns__audit_zone_soa(const ldns_pkt *p, const char *cur, char zone[KMSDNS_NAME_BUF])
+{
+    char owner[KMSDNS_NAME_BUF];
+    if (kmsdns__audit_soa_in(p, owner) == NULL || !kmsdns_name_is_within(cur, owner))
+        return false;
+    snprintf(zone, KMSDNS_NAME_BUF, "%s", owner);
+    return true;
+}
+
+size_t kmsdns__audit_ns_names(const ldns_pkt *p, char (*ns)[KMSDNS_NAME_BUF], size_t n, size_t max)
+{
+    const ldns_rr_list *l = ldns_pkt_answer(p);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l) && n < max; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(l, i);
+        /* ldns accepts an NS with no RDATA (and gives it no rdf): skip it */
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && ldns_rr_rd_count(rr) >= 1 &&
+            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), ns[n]) == KMSDNS_OK)
+            n++;
+    }
+    return n;
+}
+
+int kmsdns__audit_ns_addrs(const ldns_pkt *p, const char *name, uint16_t type,
+                           struct kmsdns_addr **out, size_t *n)
+{
+    struct kmsdns_rrdata *v = NULL;
+    size_t nv = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = kmsdns_msg_records(p, LDNS_SECTION_ANSWER, name, type, &v, &nv);
+    struct kmsdns_addr *a = nv ? malloc(nv * sizeof *a) : NULL;
+    if (nv && a == NULL)
+        rc = KMSDNS_NOMEM;
+    for (size_t i = 0; a != NULL && i < nv; i++)
+        if (kmsdns_addr_parse(v[i].value, 53, 0, &a[*n], NULL) == KMSDNS_OK)
+            ++*n;
+    free(v);
+    if (*n == 0) {
+        free(a);
+        a = NULL;
+    }
+    *out = a;
+    return rc;
+}
+
+void kmsdns__audit_srv_answer(struct kmsdns_server_obs *o, const char *owner, const ldns_pkt *p)
+{
+    o->answered = true;
+    o->rcode = ldns_pkt_get_rcode(p);
+    o->aa = ldns_pkt_aa(p);
+    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, owner, LDNS_RR_TYPE_SRV, &o->srv, &o->nsrv);
+    if (!((o->aa || o->client_view) &&
+          (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
+        return;
+    size_t max = KMSDNS__AUDIT_MAX_TARGETS;
+    o->targets = o->nsrv ? calloc(o->nsrv < max ? o->nsrv : max, sizeof *o->targets) : NULL;
+    for (size_t k = 0; o->targets != NULL && k < o->nsrv && o->ntargets < max; k++) {
+        const char *t = o->srv[k].value;
+        bool seen = strcmp(t, ".") == 0;
+        for (size_t j = 0; j < o->ntargets; j++)
+            seen |= strcmp(o->targets[j].name, t) == 0;
+        if (seen)
+            continue;
+        struct kmsdns_target_obs *tg = &o->targets[o->ntargets++];
+        snprintf(tg->name, sizeof tg->name, "%s", t);
+        tg->asked = tg->answered = true;
+    }
+}
+
+bool kmsdns__audit_soa_serial(const ldns_pkt *p, uint32_t *serial)
+{
+    char owner[KMSDNS_NAME_BUF];
+    const ldns_rr *soa = ldns_pkt_aa(p) ? kmsdns__audit_soa_in(p, owner) : NULL;
+    if (soa == NULL)
+        return false;
+    *serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+    return true;
+}
+
+void kmsdns__audit_addr_answer(struct kmsdns_target_obs *t, uint16_t type, bool client_view,
+                               const ldns_pkt *p)
+{
+    if ((!ldns_pkt_aa(p) && !client_view) || ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
+        t->asked = false;
+        return;
+    }
+    struct kmsdns_rrdata *v = NULL;
+    size_t n = 0;
+    const ldns_rr_list *l = ldns_pkt_answer(p);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
+        t->cname |= ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_CNAME;
+    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, t->name, type, &v, &n);
+    for (size_t i = 0; i < n && t->naddrs < KMSDNS_AUDIT_ADDRS; i++) {
+        t->addrs[t->naddrs].type = v[i].type;
+        snprintf(t->addrs[t->naddrs++].value, sizeof t->addrs[0].value, "%s", v[i].value);
+    }
+    free(v);
+}
+
+/* ---- the answers, as they come back ------------------------------------------ */
+
+/* The SOA walk: a zone found asks for its NS, else the walk goes up a label. */
 static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, int st)
 {
-    char owner[KMSDNS_NAME_BUF], parent[KMSDNS_NAME_BUF];
+    char parent[KMSDNS_NAME_BUF];
     if (p == NULL) {
         trouble(s, "could not find the servers of %s: the resolver did not answer (%s)", s->owner,
                 ares_strerror(st));
         return;
     }
-    if (soa_in(p, owner) != NULL && kmsdns_name_is_within(s->cur, owner)) {
-        snprintf(s->zone, sizeof s->zone, "%s", owner);
+    if (kmsdns__audit_zone_soa(p, s->cur, s->zone)) {
         e->rc = ask(e, s, e->resolver, Q_NS, s->zone, LDNS_RR_TYPE_NS, true, 0, 0);
     } else if (kmsdns_name_parent(s->cur, parent) == KMSDNS_OK) {
         snprintf(s->cur, sizeof s->cur, "%s", parent);
@@ -322,13 +423,8 @@ static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, in
 
 static void got_ns(struct engine *e, struct slot *s, const ldns_pkt *p)
 {
-    const ldns_rr_list *l = p != NULL ? ldns_pkt_answer(p) : NULL;
-    for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l) && s->nns < MAX_NS; i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(l, i);
-        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
-            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), s->ns[s->nns]) == KMSDNS_OK)
-            s->nns++;
-    }
+    if (p != NULL)
+        s->nns = kmsdns__audit_ns_names(p, s->ns, s->nns, MAX_NS);
     for (unsigned i = 0; i < s->nns && e->rc == KMSDNS_OK; i++) {
         e->rc = ask(e, s, e->resolver, Q_NSADDR, s->ns[i], LDNS_RR_TYPE_A, true, 0, i);
         if (e->rc == KMSDNS_OK)
@@ -341,18 +437,16 @@ static void got_ns(struct engine *e, struct slot *s, const ldns_pkt *p)
 
 static void got_ns_addr(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p)
 {
-    struct kmsdns_rrdata *v = NULL;
+    struct kmsdns_addr *v = NULL;
     size_t n = 0;
     if (p != NULL)
-        kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->ns[q->target], q->type, &v, &n);
-    for (size_t i = 0; i < n; i++) {
-        struct kmsdns_addr a;
-        if (kmsdns_addr_parse(v[i].value, 53, 0, &a, NULL) == KMSDNS_OK)
-            add_server(e, s, &a);
-    }
+        kmsdns__audit_ns_addrs(p, s->ns[q->target], q->type, &v, &n);
+    for (size_t i = 0; i < n; i++)
+        add_server(e, s, &v[i]);
     free(v);
 }
 
+/* The SRV answer; each target it names is then asked for A and AAAA. */
 static void got_srv(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p,
                     int st)
 {
@@ -361,25 +455,9 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         snprintf(o->why, sizeof o->why, "%s", ares_strerror(st));
         return;
     }
-    o->answered = true;
-    o->rcode = ldns_pkt_get_rcode(p);
-    o->aa = ldns_pkt_aa(p);
-    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, s->owner, LDNS_RR_TYPE_SRV, &o->srv, &o->nsrv);
-    if (!((o->aa || o->client_view) &&
-          (o->rcode == LDNS_RCODE_NOERROR || o->rcode == LDNS_RCODE_NXDOMAIN)))
-        return;
-    o->targets =
-        o->nsrv ? calloc(o->nsrv < MAX_TARGETS ? o->nsrv : MAX_TARGETS, sizeof *o->targets) : NULL;
-    for (size_t k = 0; o->targets != NULL && k < o->nsrv && o->ntargets < MAX_TARGETS; k++) {
-        const char *t = o->srv[k].value;
-        bool seen = strcmp(t, ".") == 0;
-        for (size_t j = 0; j < o->ntargets; j++)
-            seen |= strcmp(o->targets[j].name, t) == 0;
-        if (seen)
-            continue;
-        unsigned ti = (unsigned)o->ntargets++;
-        snprintf(o->targets[ti].name, sizeof o->targets[ti].name, "%s", t);
-        o->targets[ti].asked = o->targets[ti].answered = true;
+    kmsdns__audit_srv_answer(o, s->owner, p);
+    for (unsigned ti = 0; ti < o->ntargets; ti++) {
+        const char *t = o->targets[ti].name;
         e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, o->client_view, q->server,
                     ti);
         if (e->rc == KMSDNS_OK)
@@ -390,12 +468,11 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
 
 static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
 {
-    char owner[KMSDNS_NAME_BUF];
-    const ldns_rr *soa = p != NULL && ldns_pkt_aa(p) ? soa_in(p, owner) : NULL;
-    if (soa == NULL)
+    uint32_t serial;
+    if (p == NULL || !kmsdns__audit_soa_serial(p, &serial))
         return;
     s->obs[q->server].has_serial = true;
-    s->obs[q->server].serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+    s->obs[q->server].serial = serial;
 }
 
 /* A and AAAA of a target: a CNAME marks an alias; no authority means not asked. */
@@ -406,22 +483,7 @@ static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
         t->answered = false;
         return;
     }
-    bool cv = s->obs[q->server].client_view;
-    if ((!ldns_pkt_aa(p) && !cv) || ldns_pkt_get_rcode(p) == LDNS_RCODE_REFUSED) {
-        t->asked = false;
-        return;
-    }
-    struct kmsdns_rrdata *v = NULL;
-    size_t n = 0;
-    const ldns_rr_list *l = ldns_pkt_answer(p);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++)
-        t->cname |= ldns_rr_get_type(ldns_rr_list_rr(l, i)) == LDNS_RR_TYPE_CNAME;
-    kmsdns_msg_records(p, LDNS_SECTION_ANSWER, t->name, q->type, &v, &n);
-    for (size_t i = 0; i < n && t->naddrs < KMSDNS_AUDIT_ADDRS; i++) {
-        t->addrs[t->naddrs].type = v[i].type;
-        snprintf(t->addrs[t->naddrs++].value, sizeof t->addrs[0].value, "%s", v[i].value);
-    }
-    free(v);
+    kmsdns__audit_addr_answer(t, q->type, s->obs[q->server].client_view, p);
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
