@@ -9,9 +9,13 @@
  * Every open connection sits in one list ordered by deadline: 5 s from the
  * connect to read the line, 5 s from the answer's first write to take it.
  * Deadlines are always "now + 5 s" when set, so appending keeps the list
- * sorted; the head is both the next to expire and the one evicted when the
- * connection cap is reached. Connections closed during a pass are freed
- * after it, since a later event of the same pass may still point at them.
+ * sorted and its head is the next to expire. Each connection also belongs
+ * to its client address (a "source"), which keeps its own connections in
+ * the same order; at the connection cap the address holding the most gives
+ * up its oldest, so one address flooding the cap cannot lock out another.
+ * Connections closed during a pass are freed after it, since a later event
+ * of the same pass may still point at them. Error lines that would repeat
+ * every pass (a full disk fails every commit) are written once per 10 s.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "hostsrv_int.h"
@@ -24,8 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -36,6 +42,8 @@
 #define ACCEPTS_PER_EVENT 64
 #define PRUNE_EVERY_S 3600u
 #define FD_RESERVE 32 /* descriptors kept for the store, the log and the listeners */
+#define SOURCE_BUCKETS_MIN 64u
+#define ERRLINE_EVERY_MS 10000u /* one line per kind of error per 10 s */
 
 enum hs_state { READING, RPC, QUEUED, WRITING, DRAINING, CLOSED };
 
@@ -46,8 +54,10 @@ struct hs_conn {
     bool loopback, linked;
     enum kmsdns_hp_verb verb; /* of a queued line */
     uint64_t deadline;        /* monotonic ms */
+    struct hs_source *src;    /* its client address, held while c is open */
     struct hs_conn *prev, *next, *qnext;
-    char *out; /* the answer: small or malloc'd */
+    struct hs_conn *sprev, *snext; /* src's connections on the deadline list */
+    char *out;                     /* the answer: small or malloc'd */
     size_t outlen, outoff;
     char peer[KMSDNS_ADDR_TEXT_MAX];
     struct kmsdns_hostproto_reader rd; /* the line, or the DCE/RPC PDU */
@@ -61,8 +71,198 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* ---- sources: the connections of each client address --------------------------- */
+
+/*
+ * A client address with connections open. IPv4 is kept as ::ffff:a.b.c.d,
+ * so a host reaching us over IPv4 and as an IPv4-mapped IPv6 address is one
+ * source. Sources live in a hash table (chains; the table doubles when it
+ * holds as many sources as buckets) and, by how many connections each has
+ * open, in one FIFO ring per count, so the address holding the most is
+ * found in O(1) at the cap. A source is allocated with its first connection
+ * and freed with its last.
+ */
+struct hs_source {
+    uint8_t addr[16];
+    unsigned n;                      /* connections open, queued ones included */
+    struct hs_source *hnext;         /* hash chain */
+    struct hs_source *cprev, *cnext; /* ring of the sources with the same n */
+    struct hs_conn *head, *tail;     /* its connections on the deadline list, oldest first */
+};
+
+static void source_key(const struct sockaddr_storage *ss, uint8_t out[16])
+{
+    if (ss->ss_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+        return;
+    }
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(out, mapped, sizeof mapped);
+    memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+/* splitmix64's finalizer: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Keyed with a per-process secret: clients choose their IPv6 addresses freely. */
+static size_t source_bucket(const kmsdns_hostsrv *s, const uint8_t a[16], size_t nbuckets)
+{
+    uint64_t hi, lo;
+    memcpy(&hi, a, 8);
+    memcpy(&lo, a + 8, 8);
+    return (size_t)(mix64(mix64(hi ^ s->src.key[0]) ^ lo ^ s->src.key[1]) & (nbuckets - 1));
+}
+
+static struct hs_source *source_find(const kmsdns_hostsrv *s, const uint8_t a[16])
+{
+    if (s->src.nbuckets == 0)
+        return NULL;
+    struct hs_source *x = s->src.bucket[source_bucket(s, a, s->src.nbuckets)];
+    while (x != NULL && memcmp(x->addr, a, 16) != 0)
+        x = x->hnext;
+    return x;
+}
+
+/* Doubles the hash table (first use: SOURCE_BUCKETS_MIN); false when out of memory. */
+static bool source_rehash(kmsdns_hostsrv *s)
+{
+    size_t n = s->src.nbuckets > 0 ? 2 * s->src.nbuckets : SOURCE_BUCKETS_MIN;
+    struct hs_source **b = calloc(n, sizeof *b);
+    if (b == NULL)
+        return false;
+    for (size_t i = 0; i < s->src.nbuckets; i++) {
+        while (s->src.bucket[i] != NULL) {
+            struct hs_source *x = s->src.bucket[i];
+            s->src.bucket[i] = x->hnext;
+            size_t k = source_bucket(s, x->addr, n);
+            x->hnext = b[k];
+            b[k] = x;
+        }
+    }
+    free(s->src.bucket);
+    s->src.bucket = b;
+    s->src.nbuckets = n;
+    return true;
+}
+
+/* Takes x out of the ring for its count x->n (n > 0). */
+static void count_unlink(kmsdns_hostsrv *s, struct hs_source *x)
+{
+    struct hs_source **ring = &s->src.bycount[x->n];
+    if (x->cnext == x) {
+        *ring = NULL;
+    } else {
+        x->cprev->cnext = x->cnext;
+        x->cnext->cprev = x->cprev;
+        if (*ring == x)
+            *ring = x->cnext;
+    }
+    x->cprev = x->cnext = NULL;
+}
+
+/* Puts x last in the ring for its count x->n (n > 0; bycount long enough). */
+static void count_append(kmsdns_hostsrv *s, struct hs_source *x)
+{
+    struct hs_source **ring = &s->src.bycount[x->n];
+    if (*ring == NULL) {
+        x->cprev = x->cnext = x;
+        *ring = x;
+    } else {
+        x->cnext = *ring;
+        x->cprev = (*ring)->cprev;
+        x->cprev->cnext = x;
+        (*ring)->cprev = x;
+    }
+    if (x->n > s->src.most)
+        s->src.most = x->n;
+}
+
+/* Makes bycount[n] exist; false when out of memory. */
+static bool count_room(kmsdns_hostsrv *s, unsigned n)
+{
+    if (n < s->src.nbycount)
+        return true;
+    unsigned len = s->src.nbycount > 0 ? s->src.nbycount : 16u;
+    while (len <= n)
+        len *= 2;
+    struct hs_source **v = realloc(s->src.bycount, len * sizeof *v);
+    if (v == NULL)
+        return false;
+    memset(v + s->src.nbycount, 0, (len - s->src.nbycount) * sizeof *v);
+    s->src.bycount = v;
+    s->src.nbycount = len;
+    return true;
+}
+
+/* A new source for address a, hashed, with no connection counted yet; NULL when out of memory. */
+static struct hs_source *source_new(kmsdns_hostsrv *s, const uint8_t a[16])
+{
+    /* a table that cannot grow still works, with longer chains */
+    if (s->src.n >= s->src.nbuckets && !source_rehash(s) && s->src.nbuckets == 0)
+        return NULL;
+    struct hs_source *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return NULL;
+    memcpy(x->addr, a, 16);
+    size_t k = source_bucket(s, a, s->src.nbuckets);
+    x->hnext = s->src.bucket[k];
+    s->src.bucket[k] = x;
+    s->src.n++;
+    return x;
+}
+
+/* Counts one more connection from address a; NULL when out of memory. Matched by source_release().
+ */
+static struct hs_source *source_hold(kmsdns_hostsrv *s, const uint8_t a[16])
+{
+    struct hs_source *x = source_find(s, a);
+    if (!count_room(s, x != NULL ? x->n + 1 : 1))
+        return NULL;
+    if (x == NULL && (x = source_new(s, a)) == NULL)
+        return NULL;
+    if (x->n > 0)
+        count_unlink(s, x);
+    x->n++;
+    count_append(s, x);
+    return x;
+}
+
+/* One connection of x is gone; x is freed with its last. */
+static void source_release(kmsdns_hostsrv *s, struct hs_source *x)
+{
+    count_unlink(s, x);
+    if (--x->n > 0)
+        count_append(s, x);
+    while (s->src.most > 0 && s->src.bycount[s->src.most] == NULL)
+        s->src.most--; /* one step at most: only x moved, by one */
+    if (x->n > 0)
+        return;
+    struct hs_source **p = &s->src.bucket[source_bucket(s, x->addr, s->src.nbuckets)];
+    while (*p != x)
+        p = &(*p)->hnext;
+    *p = x->hnext;
+    s->src.n--;
+    free(x);
+}
+
+/* Per-process secret of the source hash. */
+static void source_init(kmsdns_hostsrv *s)
+{
+    if (getrandom(s->src.key, sizeof s->src.key, GRND_NONBLOCK) == (ssize_t)sizeof s->src.key)
+        return;
+    /* no entropy yet (early boot): weaker, but the table still works */
+    s->src.key[0] = mix64((uint64_t)time(NULL) ^ (uint64_t)getpid() << 32);
+    s->src.key[1] = mix64(s->src.key[0] ^ (uint64_t)(uintptr_t)s);
+}
+
 /* ---- the deadline list ------------------------------------------------------ */
 
+/* Takes c off the deadline list and off its source's list. */
 static void unlink_conn(kmsdns_hostsrv *s, struct hs_conn *c)
 {
     if (!c->linked)
@@ -75,11 +275,22 @@ static void unlink_conn(kmsdns_hostsrv *s, struct hs_conn *c)
         c->next->prev = c->prev;
     else
         s->tail = c->prev;
-    c->prev = c->next = NULL;
+    if (c->sprev != NULL)
+        c->sprev->snext = c->snext;
+    else
+        c->src->head = c->snext;
+    if (c->snext != NULL)
+        c->snext->sprev = c->sprev;
+    else
+        c->src->tail = c->sprev;
+    c->prev = c->next = c->sprev = c->snext = NULL;
     c->linked = false;
 }
 
-/* (Re)starts c's 5 s deadline and puts it at the tail. */
+/*
+ * (Re)starts c's 5 s deadline and puts it at the tail of both lists: every
+ * deadline is "now + 5 s", so the source's list stays in deadline order too.
+ */
 static void arm(kmsdns_hostsrv *s, struct hs_conn *c)
 {
     unlink_conn(s, c);
@@ -90,6 +301,12 @@ static void arm(kmsdns_hostsrv *s, struct hs_conn *c)
     else
         s->head = c;
     s->tail = c;
+    c->sprev = c->src->tail;
+    if (c->src->tail != NULL)
+        c->src->tail->snext = c;
+    else
+        c->src->head = c;
+    c->src->tail = c;
     c->linked = true;
 }
 
@@ -98,6 +315,8 @@ static void close_conn(kmsdns_hostsrv *s, struct hs_conn *c)
     if (c->state == CLOSED)
         return;
     unlink_conn(s, c);
+    source_release(s, c->src);
+    c->src = NULL;
     close(c->fd);
     c->fd = -1;
     c->state = CLOSED;
@@ -320,6 +539,140 @@ static void answer_queued(kmsdns_hostsrv *s, struct hs_conn *c, bool saved)
     }
 }
 
+/* ---- error lines --------------------------------------------------------------- */
+
+/* FNV-1a: the slot key of an error text; never 0, which marks a free slot. */
+static uint64_t text_key(const char *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *t != '\0'; t++)
+        h = (h ^ (unsigned char)*t) * 0x100000001b3ull;
+    return h != 0 ? h : 1;
+}
+
+/* text's slot: its own, a free one, or the least recently written (its held count is lost). */
+static struct hs_errline *errline_slot(kmsdns_hostsrv *s, const char *text)
+{
+    uint64_t key = text_key(text);
+    struct hs_errline *pick = &s->errlines[0];
+    for (size_t i = 0; i < HS_ERRLINES; i++) {
+        struct hs_errline *e = &s->errlines[i];
+        if (e->key == key)
+            return e;
+        if (pick->key != 0 && (e->key == 0 || e->last_ms < pick->last_ms))
+            pick = e;
+    }
+    *pick = (struct hs_errline){.key = key};
+    snprintf(pick->text, sizeof pick->text, "%s", text);
+    return pick;
+}
+
+/*
+ * Logs "text; N request(s) refused as internal", unless a line of the same
+ * text went out less than ERRLINE_EVERY_MS ago: then it is held back, and
+ * counted in the next line of that text or in the one errlines_flush()
+ * writes when the time is up. A full disk fails every pass's commit, and a
+ * line per pass buried everything else (2,188 lines in 6 s).
+ */
+static void error_line(kmsdns_hostsrv *s, const char *text, size_t refused)
+{
+    uint64_t now = mono_ms();
+    struct hs_errline *e = errline_slot(s, text);
+    if (e->last_ms != 0 && now - e->last_ms < ERRLINE_EVERY_MS) {
+        e->held++;
+        e->held_n += refused;
+        return;
+    }
+    if (e->held > 0)
+        kmsdns_log(KMSDNS_LOG_ERR,
+                   "%s; %zu request(s) refused as internal (%zu more suppressed, %zu request(s))",
+                   text, refused, e->held, e->held_n);
+    else
+        kmsdns_log(KMSDNS_LOG_ERR, "%s; %zu request(s) refused as internal", text, refused);
+    e->held = e->held_n = 0;
+    e->last_ms = now;
+}
+
+/* The lines held back longer than ERRLINE_EVERY_MS, reported; called every pass. */
+static void errlines_flush(kmsdns_hostsrv *s, uint64_t now)
+{
+    for (size_t i = 0; i < HS_ERRLINES; i++) {
+        struct hs_errline *e = &s->errlines[i];
+        if (e->held == 0 || now - e->last_ms < ERRLINE_EVERY_MS)
+            continue;
+        kmsdns_log(KMSDNS_LOG_ERR,
+                   "%s; still failing: %zu more suppressed in the last %llu s, %zu request(s) "
+                   "refused as internal",
+                   e->text, e->held, (unsigned long long)((now - e->last_ms) / 1000u), e->held_n);
+        e->held = e->held_n = 0;
+        e->last_ms = now;
+    }
+}
+
+/*
+ * Once commits succeed again, says so with what the failures cost. At most
+ * once per ERRLINE_EVERY_MS too (a disk at the edge of full can fail every
+ * other pass): a later call, from the loop's timer, writes it once the time
+ * is up and commits still succeed.
+ */
+static void say_saved_again(kmsdns_hostsrv *s, uint64_t now)
+{
+    if (!s->outage.due || s->outage.failing ||
+        (s->outage.said_ms != 0 && now - s->outage.said_ms < ERRLINE_EVERY_MS))
+        return;
+    uint64_t ms = now - s->outage.since_ms;
+    kmsdns_log(KMSDNS_LOG_NOTICE,
+               "%s: requests are saved again, after %zu failed commit(s) in %llu.%llu s; %zu "
+               "request(s) refused meanwhile",
+               s->cfg->host.database, s->outage.commits, (unsigned long long)(ms / 1000u),
+               (unsigned long long)(ms % 1000u / 100u), s->outage.refused);
+    for (size_t i = 0; i < HS_ERRLINES; i++)
+        s->errlines[i].held = s->errlines[i].held_n = 0; /* counted in this line */
+    s->outage.due = false;
+    s->outage.commits = s->outage.refused = 0;
+    s->outage.said_ms = now;
+}
+
+/* When errlines_flush() or say_saved_again() next have something to say; 0: never. */
+static uint64_t errlines_due_ms(const kmsdns_hostsrv *s)
+{
+    uint64_t next = 0;
+    for (size_t i = 0; i < HS_ERRLINES; i++) {
+        uint64_t t = s->errlines[i].last_ms + ERRLINE_EVERY_MS;
+        if (s->errlines[i].held > 0 && (next == 0 || t < next))
+            next = t;
+    }
+    uint64_t t = s->outage.said_ms + ERRLINE_EVERY_MS;
+    if (s->outage.due && !s->outage.failing && (next == 0 || t < next))
+        next = t;
+    return next;
+}
+
+static void commit_failed(kmsdns_hostsrv *s, const char *why)
+{
+    if (s->outage.commits == 0)
+        s->outage.since_ms = mono_ms();
+    s->outage.failing = true;
+    s->outage.commits++;
+    s->outage.refused += s->nrows;
+    error_line(s, why, s->nrows);
+    if (kmsdns_engine_restore(s->engine, s->snap.capacity, s->snap.next_seq, s->snap.v,
+                              s->snap.n) != KMSDNS_OK)
+        error_line(s, "cannot roll the CMID table back", s->nrows);
+}
+
+static void commit_succeeded(kmsdns_hostsrv *s)
+{
+    for (size_t i = 0; i < s->nrows; i++)
+        s->requests += strcmp(s->rows[i].result, "activated") == 0 ||
+                       strcmp(s->rows[i].result, "not-activated") == 0;
+    if (s->outage.failing) {
+        s->outage.failing = false;
+        s->outage.due = true;
+        say_saved_again(s, mono_ms());
+    }
+}
+
 /* Makes the pass's requests durable, then answers everything queued. */
 static void commit_batch(kmsdns_hostsrv *s)
 {
@@ -328,15 +681,10 @@ static void commit_batch(kmsdns_hostsrv *s)
         struct kmsdns_diag d;
         kmsdns_diag_init(&d);
         if (kmsdns_store_commit(s->store, s->engine, s->rows, s->nrows, &d) != KMSDNS_OK) {
-            kmsdns_log(KMSDNS_LOG_ERR, "%s; %zu request(s) refused as internal", d.text, s->nrows);
-            if (kmsdns_engine_restore(s->engine, s->snap.capacity, s->snap.next_seq, s->snap.v,
-                                      s->snap.n) != KMSDNS_OK)
-                kmsdns_log(KMSDNS_LOG_ERR, "cannot roll the CMID table back");
+            commit_failed(s, d.text);
             saved = false;
         } else {
-            for (size_t i = 0; i < s->nrows; i++)
-                s->requests += strcmp(s->rows[i].result, "activated") == 0 ||
-                               strcmp(s->rows[i].result, "not-activated") == 0;
+            commit_succeeded(s);
         }
     }
     s->nrows = 0;
@@ -435,27 +783,57 @@ static void on_readable(kmsdns_hostsrv *s, struct hs_conn *c)
 
 /* ---- accepting ------------------------------------------------------------------ */
 
-/* Closes the connection with the oldest deadline; false when there is none. */
-static bool evict_oldest(kmsdns_hostsrv *s)
+/*
+ * The connection to close when the cap is reached and one from `from`
+ * (NULL: not known yet) wants in. SPEC: eviction is fair across client
+ * addresses. The address holding the most connections gives up its oldest,
+ * so an address flooding the cap only ever displaces its own. If `from` is
+ * itself among those holding the most, its own oldest goes: it is the one
+ * asking for more. Among equals the address that reached the count first
+ * goes first. When no address holds more than one, all are equal and the
+ * oldest connection overall goes. So does it when the chosen address has
+ * no connection on the deadline list (all wait for this pass's commit).
+ * No hard per-address share below the cap: many clients behind one NAT
+ * may use an otherwise idle host fully.
+ */
+static struct hs_conn *victim(const kmsdns_hostsrv *s, const struct hs_source *from)
 {
-    struct hs_conn *c = s->head;
+    if (s->src.most <= 1)
+        return s->head;
+    if (from != NULL && from->n == s->src.most && from->head != NULL)
+        return from->head;
+    const struct hs_source *x = s->src.bycount[s->src.most];
+    return x->head != NULL ? x->head : s->head;
+}
+
+/* Closes victim(s, from) to make room, telling it ERR busy; false when nothing is open. */
+static bool evict(kmsdns_hostsrv *s, const struct hs_source *from)
+{
+    struct hs_conn *c = victim(s, from);
     if (c == NULL)
         return false;
     if (c->state == READING) {
         static const char busy[] = "ERR busy too many open connections; try again\n";
         (void)send(c->fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
-    kmsdns_log(KMSDNS_LOG_DEBUG, "%s: closed to make room (max-connections %u)", c->peer,
-               s->max_conns);
+    kmsdns_log(KMSDNS_LOG_DEBUG, "%s: closed to make room (max-connections %u; %u open from there)",
+               c->peer, s->max_conns, c->src->n);
     close_conn(s, c);
     return true;
 }
 
-static void add_conn(kmsdns_hostsrv *s, int fd, const struct sockaddr_storage *ss, socklen_t sl)
+static void add_conn(kmsdns_hostsrv *s, int fd, const struct sockaddr_storage *ss, socklen_t sl,
+                     const uint8_t key[16])
 {
     struct hs_conn *c = calloc(1, sizeof *c);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    if (c == NULL || epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (c == NULL || (c->src = source_hold(s, key)) == NULL) {
+        free(c);
+        close(fd);
+        return;
+    }
+    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        source_release(s, c->src);
         free(c);
         close(fd);
         return;
@@ -480,18 +858,21 @@ static void on_accept(kmsdns_hostsrv *s, struct hs_listener *l)
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
             continue;
-        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict_oldest(s))
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict(s, NULL))
             continue;
         if (fd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 kmsdns_log(KMSDNS_LOG_WARNING, "accept: %s", strerror(errno));
             return;
         }
-        if (s->nconns >= s->max_conns && !evict_oldest(s)) {
+        uint8_t key[16];
+        source_key(&ss, key);
+        /* evict() may free the source it is shown: add_conn() looks it up again */
+        if (s->nconns >= s->max_conns && !evict(s, source_find(s, key))) {
             close(fd);
             continue;
         }
-        add_conn(s, fd, &ss, sl);
+        add_conn(s, fd, &ss, sl, key);
     }
 }
 
@@ -553,12 +934,15 @@ static void prune(kmsdns_hostsrv *s)
         kmsdns_log(KMSDNS_LOG_WARNING, "%s: cannot prune the request log", s->cfg->host.database);
 }
 
-/* Until the first connection deadline, the caller's timer, or the next log pruning. */
+/* Until the first connection deadline, the caller's timer, held-back error lines, or the
+ * next log pruning. */
 static int wait_ms(const kmsdns_hostsrv *s, uint64_t until_ms)
 {
-    uint64_t now = mono_ms(), next = now + PRUNE_EVERY_S * 1000u;
+    uint64_t now = mono_ms(), next = now + PRUNE_EVERY_S * 1000u, lines = errlines_due_ms(s);
     if (s->head != NULL && s->head->deadline < next)
         next = s->head->deadline;
+    if (lines != 0 && lines < next)
+        next = lines;
     if (until_ms != 0 && until_ms < next)
         next = until_ms;
     return next <= now ? 0 : (int)(next - now) + 1;
@@ -598,6 +982,8 @@ int kmsdns_hostsrv_run(kmsdns_hostsrv *s, uint64_t until_ms, enum kmsdns_hostsrv
         for (int i = 0; i < n; i++)
             dispatch(s, &ev[i]);
         commit_batch(s);
+        errlines_flush(s, mono_ms());
+        say_saved_again(s, mono_ms());
         expire(s);
         free_dead(s);
         if (s->stopping) {
@@ -717,6 +1103,7 @@ int kmsdns_hostsrv_new(const struct kmsdns_config *cfg, kmsdns_engine *e, kmsdns
     s->sig.fd = -1;
     for (size_t i = 0; i < HS_WATCH_MAX; i++)
         s->watches[i].fd = -1;
+    source_init(s);
     s->started = (uint64_t)time(NULL);
     s->max_conns = connection_cap(cfg->host.max_connections);
     s->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -751,6 +1138,8 @@ void kmsdns_hostsrv_free(kmsdns_hostsrv *s)
     free(s->domains);
     free(s->listeners);
     free(s->rows);
+    free(s->src.bucket); /* every source went with its last connection */
+    free(s->src.bycount);
     free(s);
 }
 

@@ -33,6 +33,21 @@ struct hs_watch {
 };
 #define HS_WATCH_MAX 4
 
+/* The open connections of one client address (hostsrv.c, "sources"). */
+struct hs_source;
+
+/*
+ * One kind of error line the loop writes at most once per 10 s (hostsrv.c,
+ * "error lines"), e.g. every commit failing on a full disk.
+ */
+struct hs_errline {
+    uint64_t key;        /* hash of text; 0: the slot is free */
+    uint64_t last_ms;    /* when a line of this kind was last written */
+    size_t held, held_n; /* lines held back since, and the requests they refused */
+    char text[200];      /* the error, for the line that reports what was held back */
+};
+#define HS_ERRLINES 4
+
 struct hs_domain {
     char *name;
     char result[32];
@@ -48,7 +63,14 @@ struct kmsdns_hostsrv {
     struct hs_listener *listeners;
     unsigned nlisteners;
     unsigned max_conns, nconns;
-    struct hs_conn *head, *tail;   /* open connections, oldest deadline first */
+    struct hs_conn *head, *tail; /* open connections, oldest deadline first */
+    struct {
+        struct hs_source **bucket;  /* hash chains by address; nbuckets is a power of two */
+        size_t nbuckets, n;         /* n: addresses with a connection open */
+        struct hs_source **bycount; /* [k]: ring of the addresses with k open, FIFO */
+        unsigned nbycount, most;    /* bycount's length; the largest k in use */
+        uint64_t key[2];            /* the hash's secret, so chains cannot be aimed at */
+    } src;
     struct hs_conn *queue, *qtail; /* waiting for the batch's commit */
     struct hs_conn *dead;          /* closed this pass, freed after it */
     struct kmsdns_log_row *rows;   /* the batch's request log */
@@ -60,6 +82,14 @@ struct kmsdns_hostsrv {
         unsigned capacity;
         uint64_t next_seq;
     } snap; /* the engine before the batch, restored if the commit fails */
+    struct hs_errline errlines[HS_ERRLINES];
+    struct {
+        bool failing;            /* the last commit failed */
+        bool due;                /* commits succeed again, not yet said */
+        uint64_t since_ms;       /* the first failure not yet reported as over */
+        uint64_t said_ms;        /* when "saved again" was last written */
+        size_t commits, refused; /* failures, and requests they refused, since then */
+    } outage;
     struct hs_domain *domains;
     size_t ndomains;
     uint64_t started, requests, next_prune;

@@ -25,12 +25,12 @@ char *kmsdns__hostsrv_status(const kmsdns_hostsrv *s, size_t *len)
     fprintf(f,
             "OK count=%u capacity=%u key-group=%s port=%u publish=%d threshold-server=%u "
             "threshold-client=%u activation-interval=%u renewal-interval=%u low-priority=%d "
-            "connections=%u max-connections=%u requests=%" PRIu64 " uptime=%" PRIu64,
+            "connections=%u sources=%zu max-connections=%u requests=%" PRIu64 " uptime=%" PRIu64,
             kmsdns_engine_count(s->engine), kmsdns_engine_capacity(s->engine),
             kmsdns_key_group_name(c->host.key_group), c->host.port, c->host.publish ? 1 : 0,
             kmsdns_threshold(KMSDNS_FAMILY_SERVER), kmsdns_threshold(KMSDNS_FAMILY_CLIENT),
             c->host.activation_interval, c->host.renewal_interval, c->host.low_priority ? 1 : 0,
-            s->nconns, s->max_conns, s->requests, now - s->started);
+            s->nconns, s->src.n, s->max_conns, s->requests, now - s->started);
     for (size_t i = 0; i < s->ndomains; i++)
         fprintf(f, " domain.%s=%s@%" PRIu64, s->domains[i].name, s->domains[i].result,
                 s->domains[i].t);
