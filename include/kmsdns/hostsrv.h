@@ -5,9 +5,10 @@
  * addresses. Requests read in one pass of the loop are recorded in the
  * engine, made durable in one store transaction, and only then answered:
  * an acknowledged count is never lost by a crash. Bad-request lines are
- * answered at once; at most [host] max-connections are open, the oldest
- * unfinished one making room for a new one; a line not complete 5 s after
- * the connect is dropped without a reply.
+ * answered at once; at most [host] max-connections are open, and at the cap
+ * the oldest connection of the client address holding the most makes room
+ * for a new one (SPEC: fair across addresses); a line not complete 5 s
+ * after the connect is dropped without a reply.
  */
 #ifndef KMSDNS_HOSTSRV_H
 #define KMSDNS_HOSTSRV_H
