@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define HOSTD_PROG "kmsdns-hostd"
 
@@ -61,10 +62,34 @@ void hostd_notify(const char *state);
 /* Whether [host] user can be used: a missing account is an error when we run as root. */
 int hostd_check_user(const struct kmsdns_config *cfg, struct kmsdns_diag *d);
 
+/* The database files' mode: KMSDNS_STORE_MODE_GROUP with [host] user set, else KMSDNS_STORE_MODE.
+ */
+unsigned hostd_database_mode(const struct kmsdns_config *cfg);
+
+/* Whose effective ids the process wears while it opens the store. */
+struct hostd_access {
+    bool active; /* hostd_user_access_begin() switched them */
+    uid_t euid;  /* to go back to */
+    gid_t egid;
+};
+
 /*
- * With [host] user set and running as root: hands the database files to
- * that user, then switches to it and its groups for good. Nothing to do
- * without user, or when not root (logged).
+ * With [host] user set and running as root: creates the database's
+ * directory for that user when it is missing, then makes the user's ids
+ * (and groups) the effective ones, root staying the saved set-user-ID, so
+ * that the store is opened, and its files created, by that user: root
+ * never touches the database, and a symlink planted where it lives gives
+ * that user nothing. Nothing to do otherwise (a->active false). Matched by
+ * hostd_user_access_end(), before binding.
+ */
+int hostd_user_access_begin(const struct kmsdns_config *cfg, struct hostd_access *a,
+                            struct kmsdns_diag *d);
+int hostd_user_access_end(struct hostd_access *a, struct kmsdns_diag *d);
+
+/*
+ * With [host] user set and running as root: switches to that user and its
+ * groups for good (the store is already open: see hostd_user_access_begin()).
+ * Nothing to do without user, or when not root (logged).
  */
 int hostd_drop_privileges(const struct kmsdns_config *cfg, struct kmsdns_diag *d);
 

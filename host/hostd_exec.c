@@ -35,6 +35,34 @@ static void hostd_deinit(struct hostd *h)
     hostd_config_free(h->cfg);
 }
 
+/*
+ * The store, opened with [host] user's ids when we are root (see
+ * hostd_user_access_begin()), so a refusal for want of rights says whose.
+ */
+static int open_store(struct hostd *h, struct kmsdns_diag *d)
+{
+    const struct kmsdns_config *cfg = h->cfg;
+    struct hostd_access a;
+    int rc = hostd_user_access_begin(cfg, &a, d);
+    if (rc != KMSDNS_OK)
+        return rc;
+    rc = kmsdns_store_open(cfg->host.database, hostd_database_mode(cfg), h->engine, &h->store, d);
+    if (rc != KMSDNS_OK && a.active && strstr(d->text, strerror(EACCES)) != NULL) {
+        size_t n = strlen(d->text);
+        snprintf(d->text + n, sizeof d->text - n,
+                 " (it is opened as [host] user '%s', who must own it and be able to write its "
+                 "directory)",
+                 cfg->host.user);
+    }
+    struct kmsdns_diag back;
+    kmsdns_diag_init(&back);
+    if (hostd_user_access_end(&a, &back) != KMSDNS_OK) {
+        *d = back;
+        return KMSDNS_SYSTEM;
+    }
+    return rc;
+}
+
 /* Engine, store, sockets, then the privilege drop: HOSTD_EXIT_OK or the exit code, d says why. */
 static int start(struct hostd *h, struct kmsdns_diag *d)
 {
@@ -45,7 +73,7 @@ static int start(struct hostd *h, struct kmsdns_diag *d)
         kmsdns_diag_set(d, KMSDNS_NOMEM, NULL, 0, "out of memory");
         return HOSTD_EXIT_FAIL;
     }
-    if (kmsdns_store_open(cfg->host.database, h->engine, &h->store, d) != KMSDNS_OK ||
+    if (open_store(h, d) != KMSDNS_OK ||
         kmsdns_hostsrv_new(cfg, h->engine, h->store, &h->srv, d) != KMSDNS_OK ||
         hostd_drop_privileges(cfg, d) != KMSDNS_OK)
         return HOSTD_EXIT_FAIL;
@@ -55,6 +83,23 @@ static int start(struct hostd *h, struct kmsdns_diag *d)
                kmsdns_engine_capacity(h->engine), kmsdns_key_group_name(cfg->host.key_group),
                cfg->host.publish ? "yes" : "no");
     return HOSTD_EXIT_OK;
+}
+
+/*
+ * Serves, then checks once more that the database is still at its path
+ * (rebuilding it if it was deleted since the last commit), so that a
+ * restart finds everything acknowledged.
+ */
+static int serve_and_sync(struct hostd *h)
+{
+    int code = hostd_serve(h);
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (kmsdns_store_verify(h->store, h->engine, &d) != KMSDNS_OK) {
+        kmsdns_log(KMSDNS_LOG_ERR, "%s", d.text);
+        code = HOSTD_EXIT_FAIL;
+    }
+    return code;
 }
 
 /* The detached child tells its parent how the start went: one byte of exit code, then why. */
@@ -112,7 +157,7 @@ static int serve(struct hostd *h)
         kmsdns_cli_error(HOSTD_PROG, "%s", d.text);
         return code;
     }
-    return hostd_serve(h);
+    return serve_and_sync(h);
 }
 
 static int daemonize_and_serve(struct hostd *h, const struct hostd_params *p)
@@ -147,7 +192,7 @@ static int daemonize_and_serve(struct hostd *h, const struct hostd_params *p)
         kmsdns_log(KMSDNS_LOG_WARNING, "chdir /: %s", strerror(errno));
     detach_stdio();
     report(pfd[1], HOSTD_EXIT_OK, "");
-    return hostd_serve(h);
+    return serve_and_sync(h);
 }
 
 /* -n: the config as the daemon would take it, and nothing else. */
