@@ -41,8 +41,10 @@ static void help(void)
            "SIGHUP: reload the config (checked first: a bad one is logged and the running\n"
            "one stays; listen, port, database and user need a restart). SIGTERM or\n"
            "SIGINT: answer what was read, tell clients still sending ERR busy, stop.\n"
-           "With [host] user set and started as root, it drops to that user once the\n"
-           "sockets and the database are open.\n\n"
+           "With [host] user set and started as root, it opens the database as that\n"
+           "user (root never touches it), binds, then drops to that user for good. The\n"
+           "database and its -wal and -shm files are created 0600 (0640 with user),\n"
+           "never through a symlink; one deleted while it runs is rebuilt from memory.\n\n"
            "Exit status: 0 stopped by a signal, 1 could not start (database refused,\n"
            "no address could be bound) or failed while running, 2 usage or config error.\n",
            usage);
