@@ -7,7 +7,7 @@
  * start-up error and exits with its code, and exits 0 only once the daemon
  * is listening.
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* pipe2, euidaccess */
 #include "hostd.h"
 
 #include "kmsdns/cli.h"
@@ -35,6 +35,27 @@ static void hostd_deinit(struct hostd *h)
     hostd_config_free(h->cfg);
 }
 
+/* After a refusal under [host] user's ids: says so when that user cannot write the directory. */
+static void hint_directory(const struct kmsdns_config *cfg, struct kmsdns_diag *d)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", cfg->host.database);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if (euidaccess(dir, W_OK | X_OK) == 0)
+        return;
+    size_t n = strlen(d->text);
+    snprintf(d->text + n, sizeof d->text - n,
+             " ([host] user '%s', who opens the database, cannot create files in %s: give it "
+             "that directory)",
+             cfg->host.user, dir);
+}
+
 /*
  * The store, opened with [host] user's ids when we are root (see
  * hostd_user_access_begin()), so a refusal for want of rights says whose.
@@ -47,13 +68,8 @@ static int open_store(struct hostd *h, struct kmsdns_diag *d)
     if (rc != KMSDNS_OK)
         return rc;
     rc = kmsdns_store_open(cfg->host.database, hostd_database_mode(cfg), h->engine, &h->store, d);
-    if (rc != KMSDNS_OK && a.active && strstr(d->text, strerror(EACCES)) != NULL) {
-        size_t n = strlen(d->text);
-        snprintf(d->text + n, sizeof d->text - n,
-                 " (it is opened as [host] user '%s', who must own it and be able to write its "
-                 "directory)",
-                 cfg->host.user);
-    }
+    if (rc != KMSDNS_OK && a.active)
+        hint_directory(cfg, d);
     struct kmsdns_diag back;
     kmsdns_diag_init(&back);
     if (hostd_user_access_end(&a, &back) != KMSDNS_OK) {
