@@ -57,7 +57,7 @@ make_user() {
   [ -z "$U" ] || return 0
   U=kmsdnsh$$
   useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || fail "useradd $U"
-  trap 'rc_=$?; _kill_hostd; userdel "$U" 2>/dev/null; (exit $rc_); _cleanup' EXIT
+  trap 'rc_=$?; _kill_hostd; userdel "$U" 2>/dev/null || true; (exit $rc_); _cleanup' EXIT
   chmod o+x "$WORK"
 }
 
