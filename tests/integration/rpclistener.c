@@ -13,6 +13,8 @@
  *       | nak    (every bind gets a bind_nak, reason 2: local limit exceeded)
  *       | close  (accepts and closes without reading or answering)
  *       | silent (accepts and reads, never answers)
+ *       | hostile (reads what comes, answers a host-protocol-looking line full
+ *                  of terminal escapes, closes: for what clients print)
  * One connection at a time; runs until killed.
  */
 #include <arpa/inet.h>
@@ -164,6 +166,12 @@ static void serve(int c, const char *mode, unsigned short port)
     size_t n;
     if (strcmp(mode, "close") == 0)
         return;
+    if (strcmp(mode, "hostile") == 0) {
+        static const char line[] = "OK count=1 title=\x1b]0;owned\x07 clear=\x1b[2J\x9b" "2J x=\r\n";
+        (void)read_full(c, in, 1, 2000);
+        (void)send(c, line, sizeof line - 1, MSG_NOSIGNAL);
+        return;
+    }
     if (strcmp(mode, "silent") == 0) {
         while (read_full(c, in, 1, 60000) == 0)
             ;
@@ -179,13 +187,13 @@ static void serve(int c, const char *mode, unsigned short port)
 
 int main(int argc, char **argv)
 {
-    const char *modes[] = {"ack", "nak", "close", "silent"};
+    const char *modes[] = {"ack", "nak", "close", "silent", "hostile"};
     int known = 0;
     for (size_t i = 0; argc == 3 && i < sizeof modes / sizeof modes[0]; i++)
         known |= strcmp(argv[2], modes[i]) == 0;
     long port = argc == 3 ? strtol(argv[1], NULL, 10) : 0;
     if (!known || port <= 0 || port > 65535) {
-        fprintf(stderr, "usage: rpclistener PORT ack|nak|close|silent\n");
+        fprintf(stderr, "usage: rpclistener PORT ack|nak|close|silent|hostile\n");
         return 2;
     }
     int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# What a hostile local user or a careless admin can do to the programs'
+# files and terminals (issue 14): symlinks planted at the temporary names a
+# root run would write, a TSIG key file passed as a list, an over-long
+# comment line, a host answering with terminal escapes, and core dumps of
+# a run that holds a key. No lab: every server here is a local listener.
+# Needs root (unshare for a predictable PID, runuser for the other user).
+# usage: hostile_files.sh VERIFY PUBLISH CLIENT RPCLISTENER
+VERIFY=$1 PUBLISH=$2 CLIENT=$3 RPCLISTENER=$4
+HOSTD=/bin/false # hostd_common.sh wants one; no daemon runs here
+. "$(dirname "$0")/hostd_common.sh"
+[ "$(id -u)" -eq 0 ] || { echo "$T: SKIP: needs root"; exit 77; }
+BG=() # listeners and runs started here, stopped at exit whatever happens
+_kill_hostd() {
+  local p
+  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
+  pkill -u "$EVIL" -f "kmsdns-publish -c $WORK/" 2>/dev/null
+  return 0
+}
+
+chmod 0755 "$WORK"
+EVIL=nobody
+# A directory both root and the other user write to (a textfile-collector
+# directory, a shared state directory), and a root-only file to protect.
+SHARED=$WORK/shared
+mkdir "$SHARED" && chown "$EVIL" "$SHARED" && chmod 0775 "$SHARED"
+VICTIM=$WORK/victim
+echo "root's data" >"$VICTIM" && chmod 0600 "$VICTIM"
+victim_intact() {
+  [ "$(cat "$VICTIM")" = "root's data" ] || fail "$1: the victim file was overwritten"
+  [ "$(stat -c '%U %a' "$VICTIM")" = "root 600" ] || fail "$1: the victim's owner/mode changed"
+}
+# plant NAME: the other user links NAME to the victim (as the old PATH.tmp.<pid> scheme invited)
+plant() { runuser -u "$EVIL" -- ln -sf "$VICTIM" "$1"; }
+
+dead_port=$(free_port)
+
+check "verify --output: a symlink at the old temporary name is never followed"
+# In a new PID namespace the program is PID 1, so the old name was PATH.tmp.1.
+plant "$SHARED/kms.prom.tmp.1"
+set +e
+unshare --pid --fork --mount-proc "$VERIFY" --domain corp.test --server "127.0.0.1:$dead_port" \
+  --timeout 200 --retries 0 --format prometheus --output "$SHARED/kms.prom" 2>"$WORK/v.err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "verify exit $rc (want 3, nothing answered): $(cat "$WORK/v.err")"
+victim_intact "verify --output"
+grep -q '^kmsdns_verify_' "$SHARED/kms.prom" || fail "no report written"
+[ "$(stat -c '%U %a' "$SHARED/kms.prom")" = "root 644" ] || fail "report owner/mode: $(stat -c '%U %a' "$SHARED/kms.prom")"
+# a symlink at the target itself is replaced, not written through
+rm -f "$SHARED/kms.prom" && plant "$SHARED/kms.prom"
+"$VERIFY" --domain corp.test --server "127.0.0.1:$dead_port" --timeout 200 --retries 0 \
+  --format prometheus --output "$SHARED/kms.prom" 2>/dev/null || true
+victim_intact "verify --output onto a symlink"
+[ -f "$SHARED/kms.prom" ] && [ ! -L "$SHARED/kms.prom" ] || fail "the report is not a plain file"
+ls -A "$SHARED" | grep -v -e '^kms\.prom$' -e '^kms\.prom\.tmp\.1$' && fail "temporary files left behind"
+ok "victim untouched, report 0644 in place, nothing left behind"
+
+check "kmsdns-client --state: the same for the state file a root run writes"
+plant "$SHARED/client.state.tmp.1"
+set +e
+unshare --pid --fork --mount-proc "$CLIENT" --kms "127.0.0.1:$dead_port" --timeout 1 \
+  --state "$SHARED/client.state" >/dev/null 2>&1
+set -e
+victim_intact "client --state"
+grep -q '^cmid=' "$SHARED/client.state" || fail "no state written"
+[ "$(stat -c '%a' "$SHARED/client.state")" = 600 ] || fail "state mode $(stat -c '%a' "$SHARED/client.state")"
+ok "victim untouched, state 0600"
+
+KEY=$WORK/kms1.key
+cat >"$KEY" <<'K'
+key "kms1-update" {
+	algorithm hmac-sha256;
+	secret "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+};
+K
+chmod 0600 "$KEY"
+SECRET=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8
+no_secret() { ! grep -q "$SECRET" "$1" || fail "$2 printed the secret: $(cat "$1")"; }
+
+check "a key file given as a list: refused, nothing of it echoed"
+set +e
+"$VERIFY" --domains-from "$KEY" --server "127.0.0.1:$dead_port" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "verify --domains-from KEY: exit $rc"
+no_secret "$WORK/err" "verify --domains-from KEY"
+no_secret "$WORK/out" "verify --domains-from KEY"
+grep -q "kms1.key:1: this looks like a TSIG key file" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
+cat >"$WORK/pub.conf" <<EOF
+[host]
+fqdn = kms1.corp.test
+[dns]
+server = 127.0.0.1:$dead_port
+[publish]
+list-file = $KEY
+EOF
+set +e
+"$PUBLISH" -c "$WORK/pub.conf" --plan >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "publish with list-file = KEY: exit $rc"
+no_secret "$WORK/err" "publish list-file = KEY"
+no_secret "$WORK/out" "publish list-file = KEY"
+grep -q "kms1.key:[0-9]*: this looks like a TSIG key file" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
+ok "exit 3 / 2, FILE:LINE says it is a key file, no secret"
+
+check "--domains-from: a long comment is one line, an over-long line is refused"
+{ printf '# %01200d tail.of.the.comment\n' 0; echo "corp.test"; } >"$WORK/list"
+set +e
+"$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port" --timeout 200 --retries 0 \
+  --format json >"$WORK/out" 2>"$WORK/err"
+set -e
+jq -e '[.domains[].domain] == ["corp.test"]' "$WORK/out" >/dev/null ||
+  fail "the comment's tail was audited: $(jq -c '[.domains[].domain]' "$WORK/out" 2>&1) $(cat "$WORK/err")"
+{ echo "corp.test"; printf 'a%.0s' $(seq 5000); echo; } >"$WORK/list"
+set +e
+"$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] && grep -q "list:2: line longer than 4096 bytes" "$WORK/err" ||
+  fail "over-long line: exit $rc, $(cat "$WORK/err")"
+[ ! -s "$WORK/out" ] || fail "something was audited before the list was refused"
+ok "one domain audited; line 2 refused as FILE:LINE before any query"
+
+check "kmsdns-client --status: a host's escapes never reach the terminal"
+hport=$(free_port)
+"$RPCLISTENER" "$hport" hostile >/dev/null 2>&1 &
+lpid=$!
+BG+=("$lpid")
+for _ in $(seq 50); do port_busy "$hport" && break; sleep 0.05; done
+set +e
+"$CLIENT" --status --kms "127.0.0.1:$hport" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+set -e
+kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
+LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x80-\xff]' "$WORK/out" "$WORK/err" &&
+  fail "control bytes printed: $(od -c "$WORK/out" "$WORK/err" | head)"
+[ "$rc" -eq 3 ] || fail "--status exit $rc for a garbled answer (want 3)"
+grep -q "not a host protocol v1 answer" "$WORK/err" || fail "no message: $(cat "$WORK/err")"
+ok "refused as not protocol v1 (exit 3), escapes shown as text"
+
+check "a run that holds a TSIG key cannot dump core and is not dumpable"
+sport=$(free_port)
+"$RPCLISTENER" "$sport" silent >/dev/null 2>&1 &
+spid=$!
+BG+=("$spid")
+for _ in $(seq 50); do port_busy "$sport" && break; sleep 0.05; done
+cp "$KEY" "$WORK/evil.key" && chown "$EVIL" "$WORK/evil.key"
+cat >"$WORK/hang.conf" <<EOF
+[host]
+fqdn = kms1.corp.test
+[dns]
+server = 127.0.0.1:$sport
+auth = tsig
+tsig-key = $WORK/evil.key
+timeout = 5
+retries = 0
+[publish]
+domain = corp.test
+EOF
+chmod 0644 "$WORK/hang.conf"
+runuser -u "$EVIL" -- bash -c "ulimit -c unlimited; exec '$PUBLISH' -c '$WORK/hang.conf' --tcp" \
+  >/dev/null 2>&1 &
+ppid_=$!
+BG+=("$ppid_")
+pub=
+for _ in $(seq 40); do
+  pub=$(pgrep -u "$EVIL" -f "kmsdns-publish -c $WORK/hang.conf" | head -1) || true
+  [ -n "$pub" ] && break
+  sleep 0.05
+done
+[ -n "$pub" ] || fail "the hanging publish run is not there"
+sleep 0.3
+grep -E '^Max core file size +0 +0 ' "/proc/$pub/limits" >/dev/null ||
+  fail "core dumps allowed: $(grep 'core' "/proc/$pub/limits")"
+# A non-dumpable process's /proc files belong to root, not to its user.
+[ "$(stat -c %U "/proc/$pub/environ")" = root ] ||
+  fail "still dumpable (its /proc is $(stat -c %U "/proc/$pub/environ")'s)"
+kill "$pub" 2>/dev/null || true
+wait "$ppid_" 2>/dev/null || true
+kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+ok "RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 while it waits on the server"
