@@ -11,6 +11,8 @@
 #include "kmsdns/hostproto.h"
 #include "kmsdns/name.h"
 
+#include "client_state.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,20 +100,6 @@ int client_discover(const struct client_setup *s, struct client_hosts *hs, struc
 int client_resolve(const struct client_setup *s, const char *target, uint16_t port,
                    struct client_hosts *hs);
 void client_hosts_free(struct client_hosts *hs);
-
-/* The state file: this machine's CMID and the host that answered last. */
-struct client_state {
-    char cmid[KMSDNS_HP_CMID_LEN + 1]; /* "" when none yet */
-    char host[KMSDNS_NAME_BUF];        /* "" when none cached */
-    uint16_t port;
-};
-
-/* A missing file is an empty state; a damaged one is ignored (and rewritten). */
-void client_state_load(const char *path, struct client_state *st);
-/* Writes atomically (temporary file + rename), creating the directory. */
-int client_state_save(const char *path, const struct client_state *st, struct kmsdns_diag *d);
-/* A random (version 4) UUID. */
-void client_new_cmid(char out[KMSDNS_HP_CMID_LEN + 1]);
 
 /* One exchange: a line to a, one answer line back before deadline_ms (monotonic). */
 size_t client_talk(const struct kmsdns_addr *a, const char *line, size_t n, char *buf, size_t cap,

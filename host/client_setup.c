@@ -2,13 +2,11 @@
 /*
  * Where kmsdns-client's discovery settings come from (SPEC: --domain
  * entries, else [client] search, else the parent domain of this machine's
- * name; --resolver, else [dns] resolver, else /etc/resolv.conf), and its
- * state file: this machine's CMID and the KMS host that answered last, kept
- * like a Windows client keeps its cached host.
+ * name; --resolver, else [dns] resolver, else /etc/resolv.conf) and where
+ * its state file is (client_state.c reads and writes it).
  */
 #include "client.h"
 
-#include "kmsdns/atomicfile.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 
@@ -18,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,75 +119,4 @@ void client_setup_deinit(struct client_setup *s)
     free(s->search);
     s->search = NULL;
     s->nsearch = 0;
-}
-
-/* ---- the state file ---------------------------------------------------------------- */
-
-void client_new_cmid(char out[KMSDNS_HP_CMID_LEN + 1])
-{
-    uint8_t b[16];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-        for (size_t i = 0; i < sizeof b; i++)
-            b[i] = (uint8_t)(rand() & 0xff);
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, KMSDNS_HP_CMID_LEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
-
-void client_state_load(const char *path, struct client_state *st)
-{
-    memset(st, 0, sizeof *st);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return;
-    char line[512], probe[KMSDNS_HP_LINE_MAX + 1];
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "cmid=", 5) == 0 &&
-            kmsdns_hostproto_request(probe, sizeof probe, line + 5, "x", "x") > 0)
-            snprintf(st->cmid, sizeof st->cmid, "%s", line + 5);
-        char *colon = strrchr(line, ':');
-        if (strncmp(line, "host=", 5) == 0 && colon != NULL) {
-            *colon = '\0';
-            unsigned long port = strtoul(colon + 1, NULL, 10);
-            const char *why = NULL;
-            if (port > 0 && port < 65536 &&
-                kmsdns_name_normalize(line + 5, KMSDNS_NAME_HOST, st->host, &why) == KMSDNS_OK)
-                st->port = (uint16_t)port;
-            else
-                st->host[0] = '\0';
-        }
-    }
-    fclose(f);
-}
-
-static void make_parent(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *p = dir + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-        }
-}
-
-int client_state_save(const char *path, const struct client_state *st, struct kmsdns_diag *d)
-{
-    make_parent(path);
-    kmsdns_atomic *a = NULL;
-    int rc = kmsdns_atomic_open(path, 0600, &a, d);
-    if (rc != KMSDNS_OK)
-        return rc;
-    FILE *f = kmsdns_atomic_stream(a);
-    fprintf(f, "# kmsdns-client state: this machine's CMID and the KMS host that answered last\n");
-    if (st->cmid[0] != '\0')
-        fprintf(f, "cmid=%s\n", st->cmid);
-    if (st->host[0] != '\0')
-        fprintf(f, "host=%s:%u\n", st->host, st->port);
-    return kmsdns_atomic_commit(a, d);
 }
