@@ -8,6 +8,7 @@
 
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
+#include "kmsdns/log.h"
 #include "kmsdns/publish.h"
 
 #include <jansson.h>
@@ -37,6 +38,14 @@ static void print_rrs(const char *label, const struct kmsdns_rrdata *v, size_t n
                kmsdns_rrdata_format(&v[i], true, buf, sizeof buf));
 }
 
+/* What servers and libraries said goes out redacted and escaped, like log lines. */
+static void print_said(const char *label, const char *text)
+{
+    char clean[1024];
+    kmsdns_log_format(clean, sizeof clean, "%s", text);
+    printf("    %-8s %s\n", label, clean);
+}
+
 static void print_item(const struct kmsdns_pub_report *r, const struct kmsdns_pub_item *it)
 {
     char buf[600];
@@ -50,11 +59,11 @@ static void print_item(const struct kmsdns_pub_report *r, const struct kmsdns_pu
         printf("  (zone %s%s%s)", it->zone, it->server[0] ? " at " : "", it->server);
     printf("\n");
     if (it->status != KMSDNS_ITEM_OK)
-        printf("    error:   %s\n", it->message);
+        print_said("error:", it->message);
     if (it->warning[0] != '\0')
-        printf("    warning: %s\n", it->warning);
+        print_said("warning:", it->warning);
     if (it->note[0] != '\0')
-        printf("    note:    %s\n", it->note);
+        print_said("note:", it->note);
     if (!r->plan_only && it->planned && it->plan.ndel > 0 && it->status == KMSDNS_ITEM_OK)
         for (size_t i = 0; i < it->plan.ndel; i++)
             printf("    %-8s %s\n", i == 0 ? "was:" : "",
