@@ -85,17 +85,18 @@ grep -q "^kmsdns_verify_server_status{domain=\"wrongport.verify.test\",server=\"
 grep -q '^kmsdns_verify_problems{code="srv-mismatch",severity="critical"} 2$' "$prom" || fail "problem count"
 grep -Eq '^kmsdns_verify_last_success_timestamp_seconds [0-9]{10}$' "$prom" || fail "last success"
 grep -Eq '^kmsdns_verify_duration_seconds [0-9.]+$' "$prom" || fail "duration"
-[ -z "$(find "$WORK" -name 'kms.prom.tmp*')" ] || fail "temporary file left"
+[ -z "$(find "$WORK" -name '.kms.prom.*' -o -name 'kms.prom.tmp*')" ] || fail "temporary file left"
 ok "valid, complete, renamed into place"
 before=$(cat "$prom")
 run --bogus --format prometheus --output "$prom"
 [ "$RC" -eq 3 ] && [ "$(cat "$prom")" = "$before" ] || fail "a failed run touched the file"
 run -c "$DATA/bad-key.conf" --format prometheus --output "$prom"
 [ "$RC" -eq 3 ] && [ "$(cat "$prom")" = "$before" ] || fail "a config error touched the file"
-[ -z "$(find "$WORK" -name 'kms.prom.tmp*')" ] || fail "temporary file left after a failure"
+[ -z "$(find "$WORK" -name '.kms.prom.*' -o -name 'kms.prom.tmp*')" ] || fail "temporary file left after a failure"
 ok "a failed run leaves the previous file as it was"
 run --domain healthy.verify.test "${BOTH[@]}" --format prometheus --output /nonexistent-dir/kms.prom
-[ "$RC" -eq 3 ] && grep -q "/nonexistent-dir/kms.prom.tmp" <<<"$ERR" || fail "unwritable: exit $RC: $ERR"
+[ "$RC" -eq 3 ] && grep -q "/nonexistent-dir/kms.prom: cannot create a temporary file in /nonexistent-dir" <<<"$ERR" ||
+  fail "unwritable: exit $RC: $ERR"
 ok "an unwritable --output: exit 3, said so"
 
 check "html: one self-contained page with the matrix and the problems"
