@@ -8,8 +8,8 @@
  * A refusal must leave the file as it was, byte for byte (the store
  * promises to change nothing in a damaged or foreign database); an accepted
  * database must hold an engine within its capacity, take a commit of that
- * state and load it back unchanged. The file and sqlite's -wal, -shm and
- * -journal files are removed after every input.
+ * state and load it back unchanged. The directory, the file and sqlite's
+ * -wal, -shm and -journal files are removed after every input.
  */
 #include "kmsdns/engine.h"
 #include "kmsdns/error.h"
@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct kmsdns_engine_settings settings = {KMSDNS_GROUP_SERVER_C, 120, 10080};
 static char dir[512], path[600];
 
-static void remove_files(void)
+/* Removes the database, its sidecars and the directory made by setup(). */
+static void cleanup(void)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[640];
@@ -37,18 +38,13 @@ static void remove_files(void)
         snprintf(p, sizeof p, "%s%s", path, suffix[i]);
         unlink(p);
     }
-}
-
-static void remove_dir(void)
-{
-    remove_files();
     rmdir(dir);
 }
 
-static bool setup(void)
+/* A fresh directory per input: libFuzzer leaves by _Exit (no atexit) at the
+ * end of a run and on a crash, so nothing may outlive one input. */
+static void setup(void)
 {
-    if (dir[0] != '\0')
-        return true;
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/kmsdns-fuzz-store-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL) {
@@ -56,8 +52,6 @@ static bool setup(void)
         abort();
     }
     snprintf(path, sizeof path, "%s/host.db", dir);
-    atexit(remove_dir);
-    return true;
 }
 
 static bool write_file(const uint8_t *data, size_t size)
@@ -133,13 +127,11 @@ static void round_trip(kmsdns_store *s, kmsdns_engine *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!setup() || !write_file(data, size)) {
-        remove_files();
-        return 0;
-    }
+    setup();
     kmsdns_engine *e = kmsdns_engine_new(&settings);
-    if (e == NULL) {
-        remove_files();
+    if (e == NULL || !write_file(data, size)) {
+        kmsdns_engine_free(e);
+        cleanup();
         return 0;
     }
     kmsdns_store *s = NULL;
@@ -155,6 +147,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     }
     kmsdns_engine_free(e);
-    remove_files();
+    cleanup();
     return 0;
 }
