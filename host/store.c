@@ -254,20 +254,26 @@ static int prepare(kmsdns_store *s, bool fresh, struct kmsdns_diag *d)
     sqlite3_free(err);
     if (rc != SQLITE_OK)
         return fail(d, s->path, s->db, "cannot switch to WAL");
-    if (fresh) {
+    if (!fresh) { /* loaded already: only what an older file may lack (the log) is added */
+        rc = sqlite3_exec(s->db, schema, NULL, NULL, &err);
+        sqlite3_free(err);
+        return rc == SQLITE_OK ? KMSDNS_OK : fail(d, s->path, s->db, "cannot create the tables");
+    }
+    /* identity and every table in one transaction: a crash leaves all or nothing */
+    rc = sqlite3_exec(s->db, "BEGIN;", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db,
-                          "BEGIN;" /* schema and identity in one go */
-                          "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
                           "INSERT INTO meta VALUES('application','" APP_ID "'),"
                           "('schema','" SCHEMA_VERSION "'),('capacity','10'),('next_seq','1');"
                           "COMMIT;",
                           NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            return fail(d, s->path, s->db, "cannot initialise the database");
+    if (rc != SQLITE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+        return fail(d, s->path, s->db, "cannot initialise the database");
     }
-    rc = sqlite3_exec(s->db, schema, NULL, NULL, &err);
-    sqlite3_free(err);
-    return rc == SQLITE_OK ? KMSDNS_OK : fail(d, s->path, s->db, "cannot create the tables");
+    return KMSDNS_OK;
 }
 
 /*
@@ -305,10 +311,6 @@ static int attach(kmsdns_store *s, bool *fresh, struct kmsdns_diag *d)
         rc = open_sqlite(s, d);
     if (rc == KMSDNS_OK)
         rc = check_identity(s, fresh, d);
-    if (rc == KMSDNS_OK)
-        rc = prepare(s, *fresh, d);
-    if (rc == KMSDNS_OK)
-        rc = anchor_sidecars(s, d);
     if (rc != KMSDNS_OK)
         detach(s);
     return rc;
@@ -362,7 +364,15 @@ int kmsdns_store_open(const char *path, unsigned mode, kmsdns_engine *e, kmsdns_
     bool fresh = false;
     if (rc == KMSDNS_OK)
         rc = attach(s, &fresh, diag);
+    /* An existing database is read whole before anything is written to it, so
+     * one that is refused is left exactly as it was (store.h's promise). */
+    if (rc == KMSDNS_OK && !fresh)
+        rc = load(s, e, diag);
     if (rc == KMSDNS_OK)
+        rc = prepare(s, fresh, diag);
+    if (rc == KMSDNS_OK)
+        rc = anchor_sidecars(s, diag);
+    if (rc == KMSDNS_OK && fresh)
         rc = load(s, e, diag);
     if (rc != KMSDNS_OK) {
         kmsdns_store_close(s);
@@ -516,6 +526,19 @@ static int remove_orphans(const kmsdns_store *s, struct kmsdns_diag *d)
  * database is new (they went into the deleted one). Logged at error level:
  * something outside changed the files under us.
  */
+/* Attached and ready for writes, for a rebuild: what is on disk is rewritten from memory. */
+static int attach_for_writes(kmsdns_store *s, bool *fresh, struct kmsdns_diag *d)
+{
+    int rc = attach(s, fresh, d);
+    if (rc == KMSDNS_OK)
+        rc = prepare(s, *fresh, d);
+    if (rc == KMSDNS_OK)
+        rc = anchor_sidecars(s, d);
+    if (rc != KMSDNS_OK)
+        detach(s);
+    return rc;
+}
+
 static int rebuild(kmsdns_store *s, const kmsdns_engine *e, enum health h,
                    const struct kmsdns_log_row *rows, size_t n, struct kmsdns_diag *d)
 {
@@ -526,7 +549,7 @@ static int rebuild(kmsdns_store *s, const kmsdns_engine *e, enum health h,
     bool fresh = false;
     int rc = h == MAIN_LOST ? remove_orphans(s, d) : KMSDNS_OK;
     if (rc == KMSDNS_OK)
-        rc = attach(s, &fresh, d);
+        rc = attach_for_writes(s, &fresh, d);
     if (rc == KMSDNS_OK && write_batch(s, e, fresh ? rows : NULL, fresh ? n : 0) != SQLITE_OK) {
         rc = fail(d, s->path, s->db, "cannot write the rebuilt database");
         detach(s);

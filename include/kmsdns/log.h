@@ -50,7 +50,8 @@ int kmsdns_log_add_secret(const char *secret);
  * fit out[cap] (always NUL-terminated). Used by kmsdns_log and the programs'
  * kmsdns_cli_error.
  */
-void kmsdns_log_vformat(char *out, size_t cap, const char *fmt, va_list ap);
+void kmsdns_log_vformat(char *out, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void kmsdns_log_format(char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
