@@ -11,7 +11,7 @@
 #include "kmsdns/addr.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/error.h"
-#include "kmsdns/srv.h"
+#include "srv.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -13,8 +13,8 @@
 #include "client.h"
 
 #include "kmsdns/cli.h"
-#include "kmsdns/engine.h"
-#include "kmsdns/srv.h"
+#include "kmsdns/edition.h"
+#include "srv.h"
 
 #include <jansson.h>
 #include <pthread.h>

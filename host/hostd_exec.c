@@ -12,12 +12,12 @@
 
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/publist.h"
-#include "kmsdns/hostpub.h"
-#include "kmsdns/hostsrv.h"
+#include "hostpub.h"
+#include "hostsrv.h"
 #include "kmsdns/log.h"
-#include "kmsdns/store.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,9 +11,9 @@
 #include "hostd.h"
 
 #include "kmsdns/config.h"
-#include "kmsdns/engine.h"
-#include "kmsdns/hostpub.h"
-#include "kmsdns/hostsrv.h"
+#include "engine.h"
+#include "hostpub.h"
+#include "hostsrv.h"
 #include "kmsdns/log.h"
 
 #include <errno.h>

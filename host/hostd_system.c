@@ -12,7 +12,7 @@
 #include "kmsdns/config.h"
 #include "kmsdns/error.h"
 #include "kmsdns/log.h"
-#include "kmsdns/store.h"
+#include "store.h"
 
 #include <errno.h>
 #include <fcntl.h>

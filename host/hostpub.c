@@ -8,7 +8,7 @@
  * atexit handlers) is touched twice.
  */
 #define _GNU_SOURCE /* close_range, pipe2 */
-#include "kmsdns/hostpub.h"
+#include "hostpub.h"
 
 #include "kmsdns/error.h"
 #include "kmsdns/log.h"

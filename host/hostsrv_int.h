@@ -9,8 +9,8 @@
 #define KMSDNS_HOSTSRV_INT_H
 
 #include "kmsdns/hostproto.h"
-#include "kmsdns/hostsrv.h"
-#include "kmsdns/probe.h"
+#include "hostsrv.h"
+#include "kmsdns/rpcbind.h"
 
 #include <stdbool.h>
 #include <stddef.h>

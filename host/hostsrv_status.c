@@ -6,7 +6,7 @@
  */
 #include "hostsrv_int.h"
 
-#include "kmsdns/engine.h"
+#include "engine.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
  * closing any descriptor of a file drops the process's POSIX locks on it.
  */
 #define _GNU_SOURCE /* realpath */
-#include "kmsdns/store.h"
+#include "store.h"
 
 #include "kmsdns/log.h"
 

@@ -8,7 +8,7 @@
 #include "verify.h"
 #include "verify_list.h"
 
-#include "kmsdns/audit.h"
+#include "audit.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 #include "kmsdns/text.h"

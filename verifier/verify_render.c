@@ -10,7 +10,7 @@
 #include "verify.h"
 
 #include "kmsdns/atomicfile.h"
-#include "kmsdns/audit.h"
+#include "audit.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/version.h"
 

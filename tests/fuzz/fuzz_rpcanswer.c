@@ -11,7 +11,7 @@
  * itself builds must always be accepted.
  */
 #include "kmsdns/error.h"
-#include "kmsdns/probe.h"
+#include "kmsdns/rpcbind.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: answers to the probe's DCE/RPC bind (bind_ack, bind_nak, anything else). */
 #include "kmsdns/error.h"
-#include "kmsdns/probe.h"
+#include "kmsdns/rpcbind.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -11,9 +11,9 @@
  * state and load it back unchanged. The directory, the file and sqlite's
  * -wal, -shm and -journal files are removed after every input.
  */
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/error.h"
-#include "kmsdns/store.h"
+#include "store.h"
 
 #include <fcntl.h>
 #include <stdbool.h>

@@ -5,8 +5,8 @@
 #include "testrr.h"
 #include "testutil.h"
 
-#include "../../core/audit_int.h" /* libkmsdns internals: the answer walks */
-#include "kmsdns/audit.h"
+#include "audit_int.h" /* libkmsdns internals: the answer walks */
+#include "audit.h"
 #include "kmsdns/error.h"
 
 /* A server that answered authoritatively with these records; every target has 192.0.2.1. */

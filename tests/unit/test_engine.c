@@ -3,7 +3,7 @@
  * thresholds, capacity 10 -> 50, 30-day expiry, renewals, eviction, key groups. */
 #include "testutil.h"
 
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/error.h"
 
 #define DAY 86400u

@@ -7,7 +7,8 @@
 #include "testutil.h"
 
 #include "kmsdns/error.h"
-#include "kmsdns/probe.h"
+#include "kmsdns/rpcbind.h"
+#include "probe.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

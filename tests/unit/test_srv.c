@@ -3,7 +3,7 @@
 #include "testrr.h"
 #include "testutil.h"
 
-#include "kmsdns/srv.h"
+#include "srv.h"
 
 #include <math.h>
 

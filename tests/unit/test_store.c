@@ -7,9 +7,9 @@
  */
 #include "testutil.h"
 
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/error.h"
-#include "kmsdns/store.h"
+#include "store.h"
 
 #include <errno.h>
 #include <sqlite3.h>

@@ -6,7 +6,7 @@
  * left out of the comparisons; servers that answered without authority are
  * reported as such and judged no further.
  */
-#include "kmsdns/audit.h"
+#include "audit.h"
 #include "kmsdns/error.h"
 
 #include <stdarg.h>

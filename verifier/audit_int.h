@@ -10,7 +10,7 @@
 #ifndef KMSDNS_AUDIT_INT_H
 #define KMSDNS_AUDIT_INT_H
 
-#include "kmsdns/audit.h"
+#include "audit.h"
 
 #include <ldns/ldns.h>
 #include <stdbool.h>

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/error.h"
 
 typedef struct kmsdns_store kmsdns_store;

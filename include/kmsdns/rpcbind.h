@@ -1,39 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Liveness probes of KMS hosts: a TCP connect to the SRV port, and
- * optionally a DCE/RPC v5 bind for the KMS activation interface
- * (51c82175-844e-4750-b0d8-ec255555bc06 v1.0, NDR transfer syntax) that must
- * be answered with a bind_ack — which real Windows KMS hosts and kmsdns-hostd
- * both do. Nothing beyond the bind is ever sent.
+ * The DCE/RPC v5 bind for the KMS activation interface
+ * (51c82175-844e-4750-b0d8-ec255555bc06 v1.0, NDR transfer syntax), both
+ * sides: kmsdns-verify's probe builds the bind and reads the answer;
+ * kmsdns-hostd answers a client's bind as a Windows KMS host does. Nothing
+ * beyond the bind. Pure: bytes in, bytes out.
  */
-#ifndef KMSDNS_PROBE_H
-#define KMSDNS_PROBE_H
+#ifndef KMSDNS_RPCBIND_H
+#define KMSDNS_RPCBIND_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kmsdns/addr.h"
-
-enum kmsdns_probe_kind { KMSDNS_PROBE_TCP, KMSDNS_PROBE_RPC };
-
-struct kmsdns_probe {
-    struct kmsdns_addr addr; /* in: the host's address with the SRV port */
-    int rc;                  /* out: KMSDNS_OK, KMSDNS_UNREACHABLE (refused), KMSDNS_TIMEOUT,
-                                KMSDNS_REFUSED (bind_nak, interface rejected), KMSDNS_MALFORMED
-                                (not DCE/RPC, or closed without an answer), ... */
-    char why[128];           /* out: for a failure, what happened ("connection refused",
-                                "bind_nak (reason 2: local limit exceeded)", "closed without
-                                answering the bind"); empty on success */
-    unsigned ms;             /* out: time to the answer (or to the failure) */
-};
-
-/* Runs n probes at once (non-blocking sockets, one poll loop), each given
- * timeout_ms in all; every probe's rc, why and ms are set. Returns KMSDNS_OK
- * unless the batch could not run: KMSDNS_INVAL, KMSDNS_NOMEM, or
- * KMSDNS_SYSTEM when poll() fails (the unfinished probes then say so). */
-int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind kind,
-                     unsigned timeout_ms);
+/* The common header of every connection-oriented PDU (frag_length at 8). */
+#define KMSDNS_RPC_HDR_LEN 16
+/* max_xmit_frag and max_recv_frag our bind offers; a longer answer is one
+ * the server was not allowed to send. */
+#define KMSDNS_RPC_MAX_FRAG 5840
 
 /* Writes a bind PDU (ptype 11) for the KMS interface v1.0 offering NDR
  * 8a885d04-1ceb-11c9-9fe8-08002b104860 v2, little-endian data representation,
@@ -62,5 +46,15 @@ int kmsdns_rpc_bind_parse(const uint8_t *buf, size_t len, uint32_t call_id, bool
  */
 size_t kmsdns_rpc_bind_answer(const uint8_t *req, size_t len, unsigned short port, uint8_t *out,
                               size_t cap);
+
+/* kmsdns_rpc_bind_parse() with the reason in why[cap] ("bind_nak (reason 2:
+ * local limit exceeded)", what is malformed); on success why says what was
+ * accepted or rejected. */
+int kmsdns_rpc_bind_read(const uint8_t *buf, size_t len, uint32_t call_id, bool *acked, char *why,
+                         size_t cap);
+
+/* The fragment length of the PDU whose KMSDNS_RPC_HDR_LEN header is hdr, or
+ * 0 when it is not DCE/RPC v5. */
+size_t kmsdns_rpc_frag_len(const uint8_t *hdr);
 
 #endif

@@ -16,29 +16,12 @@
 #include <stdint.h>
 
 #include "kmsdns/config.h"
+#include "kmsdns/edition.h"
 
 #define KMSDNS_ENTRY_LIFETIME (30u * 24u * 3600u) /* seconds an entry lives unrenewed */
 #define KMSDNS_VALIDITY_MIN 259200u               /* 180 days, handed out when activated */
 #define KMSDNS_CAPACITY_SERVER 10u
 #define KMSDNS_CAPACITY_CLIENT 50u
-
-enum kmsdns_family { KMSDNS_FAMILY_CLIENT, KMSDNS_FAMILY_SERVER };
-
-/* One row of the guide's tables 1 and 2: the complete list for protocol v1. */
-struct kmsdns_edition {
-    const char *id;
-    enum kmsdns_family family;
-    enum kmsdns_key_group group; /* the lowest key group that covers it */
-};
-
-/* The edition with this id, or NULL. */
-const struct kmsdns_edition *kmsdns_edition_find(const char *id);
-
-/* Every edition, for documentation and tests; *n receives the count. */
-const struct kmsdns_edition *kmsdns_editions(size_t *n);
-
-/* Activation threshold of a family: 5 (server) or 25 (client). */
-unsigned kmsdns_threshold(enum kmsdns_family f);
 
 struct kmsdns_engine_settings {
     enum kmsdns_key_group key_group;

@@ -7,7 +7,7 @@
  * The arrangement is otherwise random ("any order"), so records of equal
  * weight, weight 0 included, have equal chances.
  */
-#include "kmsdns/srv.h"
+#include "srv.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  */
 #include "audit_int.h"
 #include "kmsdns/error.h"
-#include "kmsdns/probe.h"
+#include "probe.h"
 
 #include <ares.h>
 #include <errno.h>

@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 #include "kmsdns/config.h"
-#include "kmsdns/engine.h"
+#include "engine.h"
 #include "kmsdns/error.h"
-#include "kmsdns/store.h"
+#include "store.h"
 
 #define KMSDNS_HOSTSRV_READ_TIMEOUT_MS 5000u /* SPEC: one deadline for the whole line */
 #define KMSDNS_HOSTSRV_LOG_DAYS 30u          /* request log rows kept this long */
