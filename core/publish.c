@@ -198,14 +198,16 @@ static int setup_auth(struct kmsdns__pub *p, struct kmsdns_diag *diag)
     return rc;
 }
 
-static void set_exit_code(struct kmsdns_pub_report *r)
+static void set_outcome(struct kmsdns_pub_report *r)
 {
     bool failed = false, unreachable = false;
     for (size_t i = 0; i < r->nitems; i++) {
         failed |= r->items[i].status == KMSDNS_ITEM_FAILED;
         unreachable |= r->items[i].status == KMSDNS_ITEM_UNREACHABLE;
     }
-    r->exit_code = failed ? 1 : unreachable ? 3 : 0;
+    r->outcome = failed        ? KMSDNS_PUB_SERVER_ERROR
+                 : unreachable ? KMSDNS_PUB_UNREACHABLE
+                               : KMSDNS_PUB_DONE;
 }
 
 static int prepare(struct kmsdns__pub *p, struct kmsdns_diag *diag)
@@ -259,7 +261,7 @@ int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publ
         kmsdns_pub_report_free(p.r);
         return rc;
     }
-    set_exit_code(p.r);
+    set_outcome(p.r);
     *out = p.r;
     return KMSDNS_OK;
 }

@@ -186,20 +186,46 @@ static json_t *update_json(const struct kmsdns_pub_report *r, const struct kmsdn
                      "proof", u->proof[0] ? u->proof : NULL);
 }
 
+/* The library's outcome as this program's exit code; matched by outcome_word(). */
+static int outcome_exit(enum kmsdns_pub_outcome o)
+{
+    switch (o) {
+    case KMSDNS_PUB_SERVER_ERROR:
+        return PUBLISH_EXIT_SERVER_ERROR;
+    case KMSDNS_PUB_UNREACHABLE:
+        return PUBLISH_EXIT_UNREACHABLE;
+    case KMSDNS_PUB_DONE:
+        break;
+    }
+    return PUBLISH_EXIT_OK;
+}
+
+static const char *outcome_word(enum kmsdns_pub_outcome o)
+{
+    switch (o) {
+    case KMSDNS_PUB_SERVER_ERROR:
+        return "failed";
+    case KMSDNS_PUB_UNREACHABLE:
+        return "unreachable";
+    case KMSDNS_PUB_DONE:
+        break;
+    }
+    return "ok";
+}
+
 static void render_json(const struct kmsdns_pub_report *r)
 {
-    static const char *const status[] = {"ok", "failed", "", "unreachable"};
     json_t *doms = json_array(), *addrs = json_array(), *ups = json_array();
     for (size_t i = 0; i < r->nitems; i++)
         json_array_append_new(r->items[i].is_address ? addrs : doms, item_json(r, &r->items[i]));
     for (size_t u = 0; u < r->nupdates; u++)
         json_array_append_new(ups, update_json(r, &r->updates[u]));
-    json_t *o =
-        json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}", "fqdn", r->fqdn,
-                  "mode", r->withdraw ? "withdraw" : "publish", "plan", r->plan_only, "auth",
-                  r->auth, "status", status[r->exit_code], "exit_code", r->exit_code,
-                  "updates_sent", (int)r->updates_sent, "tkey_exchanges", (int)r->tkey_exchanges,
-                  "waited", (int)r->waited, "domains", doms, "addresses", addrs, "updates", ups);
+    json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o}", "fqdn",
+                          r->fqdn, "mode", r->withdraw ? "withdraw" : "publish", "plan",
+                          r->plan_only, "auth", r->auth, "status", outcome_word(r->outcome),
+                          "exit_code", outcome_exit(r->outcome), "updates_sent",
+                          (int)r->updates_sent, "tkey_exchanges", (int)r->tkey_exchanges, "waited",
+                          (int)r->waited, "domains", doms, "addresses", addrs, "updates", ups);
     json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(o);
@@ -230,7 +256,7 @@ int publish_exec(const struct publish_params *p)
         render_json(r);
     else
         render_text(r, &cfg);
-    int code = r->exit_code;
+    int code = outcome_exit(r->outcome);
     kmsdns_pub_report_free(r);
     kmsdns_config_deinit(&cfg);
     return code;

@@ -29,8 +29,6 @@ enum kmsdns_severity {
 
 /* "ok", "warning", "critical", "unknown" */
 const char *kmsdns_severity_name(enum kmsdns_severity s);
-/* The plugin exit code: 0 ok, 1 warning, 2 critical, 3 unknown. */
-int kmsdns_severity_exit(enum kmsdns_severity s);
 
 struct kmsdns_problem {
     const char *code; /* static: "srv-missing", ... */

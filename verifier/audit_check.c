@@ -20,12 +20,6 @@ const char *kmsdns_severity_name(enum kmsdns_severity s)
     return (unsigned)s < 4 ? names[s] : "unknown";
 }
 
-int kmsdns_severity_exit(enum kmsdns_severity s)
-{
-    static const int codes[] = {0, 1, 3, 2};
-    return (unsigned)s < 4 ? codes[s] : 3;
-}
-
 void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o)
 {
     free(o->srv);

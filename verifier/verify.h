@@ -11,6 +11,14 @@
 #define VERIFY_PROG "kmsdns-verify"
 #define VERIFY_MAX_LIST 64
 
+/* kmsdns-verify's exit codes: the monitoring-plugin convention (SPEC.md). */
+enum {
+    VERIFY_EXIT_OK = 0,
+    VERIFY_EXIT_WARNING = 1,
+    VERIFY_EXIT_CRITICAL = 2,
+    VERIFY_EXIT_UNKNOWN = 3, /* also misuse and anything that stopped the audit */
+};
+
 enum verify_format { VERIFY_TEXT, VERIFY_JSON, VERIFY_NAGIOS, VERIFY_PROMETHEUS, VERIFY_HTML };
 
 struct verify_params {
@@ -33,10 +41,11 @@ struct verify_params {
     enum verify_format format;
 };
 
-/* Parses argv. Returns -1 to go on, else the exit code (0 after --help/-V, 3 on misuse). */
+/* Parses argv. Returns -1 to go on, else the exit code (VERIFY_EXIT_OK after --help/-V,
+ * VERIFY_EXIT_UNKNOWN on misuse). */
 int verify_params_parse(int argc, char **argv, struct verify_params *p);
 
-/* Builds the expectations, audits, renders; returns the plugin exit code. */
+/* Builds the expectations, audits, renders; returns a VERIFY_EXIT_* code. */
 int verify_exec(const struct verify_params *p);
 
 struct kmsdns_domain_result;

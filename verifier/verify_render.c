@@ -57,6 +57,23 @@ static const char *const codes[] = {
     "tsig-error",      "probe-failed"};
 #define NCODES (sizeof codes / sizeof codes[0])
 
+/* A severity as kmsdns-verify's exit code, which the Prometheus gauges
+ * reuse: the plugin convention orders unknown above critical's number. */
+static int severity_exit(enum kmsdns_severity s)
+{
+    switch (s) {
+    case KMSDNS_SEV_OK:
+        return VERIFY_EXIT_OK;
+    case KMSDNS_SEV_WARNING:
+        return VERIFY_EXIT_WARNING;
+    case KMSDNS_SEV_CRITICAL:
+        return VERIFY_EXIT_CRITICAL;
+    case KMSDNS_SEV_UNKNOWN:
+        break;
+    }
+    return VERIFY_EXIT_UNKNOWN;
+}
+
 static void count_problems(struct render *r, const struct kmsdns_problem *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -139,13 +156,13 @@ static void prom_domain(struct render *r, const struct kmsdns_domain_result *d)
 {
     fputs("kmsdns_verify_domain_status{domain=\"", r->prom_domain);
     prom_label(r->prom_domain, d->domain);
-    fprintf(r->prom_domain, "\"} %d\n", kmsdns_severity_exit(d->status));
+    fprintf(r->prom_domain, "\"} %d\n", severity_exit(d->status));
     for (size_t i = 0; i < d->nservers; i++) {
         fputs("kmsdns_verify_server_status{domain=\"", r->prom_server);
         prom_label(r->prom_server, d->domain);
         fputs("\",server=\"", r->prom_server);
         prom_label(r->prom_server, d->servers[i].server);
-        fprintf(r->prom_server, "\"} %d\n", kmsdns_severity_exit(d->servers[i].status));
+        fprintf(r->prom_server, "\"} %d\n", severity_exit(d->servers[i].status));
     }
 }
 
@@ -189,7 +206,7 @@ static void prom_end(struct render *r, const struct kmsdns_audit_stats *st)
             "# HELP kmsdns_verify_last_success_timestamp_seconds When an audit last completed "
             "(whatever it found).\n# TYPE kmsdns_verify_last_success_timestamp_seconds gauge\n"
             "kmsdns_verify_last_success_timestamp_seconds %lld\n",
-            kmsdns_severity_exit(r->worst), r->n, st->queries, st->seconds, (long long)time(NULL));
+            severity_exit(r->worst), r->n, st->queries, st->seconds, (long long)time(NULL));
 }
 
 /* ---- html --------------------------------------------------------------------- */
@@ -473,7 +490,7 @@ static int nagios_end(struct render *r, const struct kmsdns_audit_stats *st)
     fputc(';', r->out);
     threshold(r->out, r->p->critical_s);
     fputs(";0;\n", r->out);
-    return kmsdns_severity_exit(s);
+    return severity_exit(s);
 }
 
 static void finish_text_json(struct render *r, const struct kmsdns_audit_stats *st)
@@ -497,7 +514,7 @@ int render_end(struct render *r, const struct kmsdns_audit_stats *st)
 {
     if (r->progress)
         fprintf(stderr, "\r%*s\r", 30, "");
-    int code = kmsdns_severity_exit(r->worst);
+    int code = severity_exit(r->worst);
     switch (r->p->format) {
     case VERIFY_TEXT:
     case VERIFY_JSON:
@@ -521,7 +538,7 @@ int render_end(struct render *r, const struct kmsdns_audit_stats *st)
         r->out = NULL;
         if (kmsdns_atomic_commit(file, &d) != KMSDNS_OK) {
             kmsdns_cli_error(VERIFY_PROG, "--output %s", d.text);
-            code = 3;
+            code = VERIFY_EXIT_UNKNOWN;
         }
     }
     render_abort(r);

@@ -70,6 +70,14 @@ struct kmsdns_pub_update {
     char proof[32]; /* "tsig-verified", "unsigned" (auth none), "" */
 };
 
+/* How a run went as a whole; a server's error outweighs an unreachable
+ * server. Programs map it to their own exit codes. */
+enum kmsdns_pub_outcome {
+    KMSDNS_PUB_DONE = 0,         /* every item as planned */
+    KMSDNS_PUB_SERVER_ERROR = 1, /* at least one server answered an error */
+    KMSDNS_PUB_UNREACHABLE = 2,  /* none failed, but some server could not be asked */
+};
+
 struct kmsdns_pub_report {
     char fqdn[KMSDNS_NAME_BUF];
     bool withdraw, plan_only;
@@ -81,13 +89,13 @@ struct kmsdns_pub_report {
     unsigned updates_sent;
     unsigned tkey_exchanges; /* GSS-TSIG: TKEY round trips (one per server, per GSS step) */
     unsigned waited;         /* seconds spent in --wait */
-    int exit_code; /* 0 all good, 1 a server answered an error, 3 no server could be asked */
+    enum kmsdns_pub_outcome outcome;
 };
 
 /*
  * Runs a publication (or withdrawal, or plan) for cfg. On KMSDNS_OK *out
  * holds the per-item results (free with kmsdns_pub_report_free()); the
- * report's exit_code says how it went. Errors before anything is sent
+ * report's outcome says how it went. Errors before anything is sent
  * (no fqdn, unreadable key, unsupported auth): diag says why, *out NULL.
  */
 int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publish_opts *opts,

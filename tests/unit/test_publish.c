@@ -157,7 +157,7 @@ static void test_walk_up_and_dead_primary(void **state)
     fx.strip_soa_below_apex = true;
     fx.dead_primary = true;
     struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 0);
+    assert_int_equal(r->outcome, KMSDNS_PUB_DONE);
     assert_int_equal(r->nitems, 2);
     for (size_t i = 0; i < 2; i++) {
         assert_string_equal(r->items[i].zone, "corp.test");
@@ -178,7 +178,7 @@ static void test_refused_batch_is_split(void **state)
     (void)state;
     fx.refuse_owner = "_vlmcs._tcp.a.corp.test.";
     struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(r->outcome, KMSDNS_PUB_SERVER_ERROR);
     assert_int_equal(fx.updates, 3); /* the batch, then each domain alone */
     assert_int_equal(r->items[0].status, KMSDNS_ITEM_FAILED);
     assert_int_equal(r->items[0].rc, KMSDNS_REFUSED);
@@ -194,7 +194,7 @@ static void test_servfail_names_the_acl(void **state)
     (void)state;
     fx.update_rcode = LDNS_RCODE_SERVFAIL;
     struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(r->outcome, KMSDNS_PUB_SERVER_ERROR);
     assert_int_equal(fx.updates, 1); /* SERVFAIL is not split: it is no permission answer */
     assert_int_equal(r->items[1].rc, KMSDNS_SERVFAIL);
     assert_non_null(
@@ -208,7 +208,7 @@ static void test_not_authoritative(void **state)
     (void)state;
     fx.no_aa = true;
     struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(r->outcome, KMSDNS_PUB_SERVER_ERROR);
     assert_int_equal(fx.updates, 0);
     assert_int_equal(r->items[0].rc, KMSDNS_NOTAUTH);
     assert_non_null(strstr(r->items[0].message, "is not authoritative for zone corp.test"));
@@ -220,7 +220,7 @@ static void test_no_zone(void **state)
     (void)state;
     fx.no_zone = true;
     struct kmsdns_pub_report *r = run(conf_two, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 1);
+    assert_int_equal(r->outcome, KMSDNS_PUB_SERVER_ERROR);
     assert_int_equal(r->items[0].rc, KMSDNS_NOZONE);
     assert_non_null(strstr(r->items[0].message, "no zone found for _vlmcs._tcp.a.corp.test at "
                                                 "192.0.2.53:53"));
@@ -234,7 +234,7 @@ static void test_all_servers_dead(void **state)
     static const char conf[] = "[host]\nfqdn = kms1.corp.test\n[dns]\nserver = 192.0.2.1\n"
                                "[publish]\ndomain = corp.test\n";
     struct kmsdns_pub_report *r = run(conf, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 3);
+    assert_int_equal(r->outcome, KMSDNS_PUB_UNREACHABLE);
     assert_int_equal(r->items[0].status, KMSDNS_ITEM_UNREACHABLE);
     assert_non_null(strstr(r->items[0].message, "no answer from 192.0.2.1:53"));
     kmsdns_pub_report_free(r);
@@ -246,7 +246,7 @@ static void test_server_set_zone_from_the_read(void **state)
     static const char conf[] = "[host]\nfqdn = kms1.corp.test\n[dns]\nserver = 192.0.2.2\n"
                                "auth = none\n[publish]\ndomain = a.corp.test\ndomain = corp.test\n";
     struct kmsdns_pub_report *r = run(conf, KMSDNS_OK);
-    assert_int_equal(r->exit_code, 0);
+    assert_int_equal(r->outcome, KMSDNS_PUB_DONE);
     assert_int_equal(fx.soa_queries, 0); /* the NXDOMAIN answers named the zone */
     assert_string_equal(r->items[0].zone, "corp.test");
     assert_int_equal(fx.updates, 1);
