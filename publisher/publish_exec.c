@@ -238,7 +238,7 @@ int publish_exec(const struct publish_params *p)
     kmsdns_diag_init(&diag);
     if (kmsdns_config_load(&cfg, p->config, &diag) != KMSDNS_OK) {
         kmsdns_cli_error(PUBLISH_PROG, "%s", diag.text);
-        return 2;
+        return PUBLISH_EXIT_USAGE;
     }
     struct kmsdns_publish_opts opts = {.withdraw = p->withdraw,
                                        .plan_only = p->plan,
@@ -250,7 +250,7 @@ int publish_exec(const struct publish_params *p)
     if (rc != KMSDNS_OK) {
         kmsdns_cli_error(PUBLISH_PROG, "%s", diag.text);
         kmsdns_config_deinit(&cfg);
-        return rc == KMSDNS_NOMEM ? 3 : 2;
+        return rc == KMSDNS_NOMEM ? PUBLISH_EXIT_UNREACHABLE : PUBLISH_EXIT_USAGE;
     }
     if (p->format == PUBLISH_JSON)
         render_json(r);

@@ -11,5 +11,5 @@ int main(int argc, char **argv)
     int rc = publish_params_parse(argc, argv, &params);
     if (rc < 0)
         rc = publish_exec(&params);
-    return kmsdns_cli_finish(PUBLISH_PROG, rc, 3);
+    return kmsdns_cli_finish(PUBLISH_PROG, rc, PUBLISH_EXIT_UNREACHABLE);
 }

@@ -48,8 +48,8 @@ static void help(void)
            usage, PUBLISH_WAIT_DEFAULT);
 }
 
-/* Misuse: the message and the usage on stderr, exit 2. */
-#define misuse(...) kmsdns_cli_misuse("kmsdns-publish", usage, 2, __VA_ARGS__)
+/* Misuse: the message and the usage on stderr, PUBLISH_EXIT_USAGE. */
+#define misuse(...) kmsdns_cli_misuse(PUBLISH_PROG, usage, PUBLISH_EXIT_USAGE, __VA_ARGS__)
 
 static int parse_wait(const char *arg, unsigned *out)
 {
@@ -121,10 +121,10 @@ int publish_params_parse(int argc, char **argv, struct publish_params *p)
             break;
         case 'h':
             help();
-            return 0;
+            return PUBLISH_EXIT_OK;
         case 'V':
             printf("kmsdns-publish (%s)\n", kmsdns_version());
-            return 0;
+            return PUBLISH_EXIT_OK;
         case ':':
             return misuse("%s needs a value", argv[optind - 1]);
         default:

@@ -87,26 +87,26 @@ static int load_configs(struct source *s, struct kmsdns_addr *resolver, bool *ha
         kmsdns_diag_init(&d);
         if (kmsdns_config_load(&cfg, s->p->configs[i], &d) != KMSDNS_OK) {
             kmsdns_cli_error(VERIFY_PROG, "%s", d.text);
-            return 3;
+            return VERIFY_EXIT_UNKNOWN;
         }
-        int rc = KMSDNS_OK;
+        int rc = VERIFY_EXIT_OK;
         if (cfg.host.fqdn[0] == '\0') {
             kmsdns_cli_error(VERIFY_PROG, "%s: [host] fqdn is needed to know what to expect",
                              s->p->configs[i]);
-            rc = 3;
+            rc = VERIFY_EXIT_UNKNOWN;
         } else if (add_config(s, &cfg) != KMSDNS_OK) {
             kmsdns_cli_error(VERIFY_PROG, "out of memory");
-            rc = 3;
+            rc = VERIFY_EXIT_UNKNOWN;
         }
         if (!*have_resolver && cfg.dns.has_resolver) {
             *resolver = cfg.dns.resolver;
             *have_resolver = true;
         }
         kmsdns_config_deinit(&cfg);
-        if (rc != KMSDNS_OK)
+        if (rc != VERIFY_EXIT_OK)
             return rc;
     }
-    return 0;
+    return VERIFY_EXIT_OK;
 }
 
 /* Reads the next domain of --domains-from into out; 0 at the end, -1 on a bad line. */
@@ -123,11 +123,11 @@ static int list_next(struct source *s, char out[KMSDNS_NAME_BUF], bool report)
 static int check_list(struct source *s)
 {
     if (s->p->domains_from == NULL)
-        return 0;
+        return VERIFY_EXIT_OK;
     s->list = fopen(s->p->domains_from, "r");
     if (s->list == NULL) {
         kmsdns_cli_error(VERIFY_PROG, "%s: cannot open: %s", s->p->domains_from, strerror(errno));
-        return 3;
+        return VERIFY_EXIT_UNKNOWN;
     }
     verify_list_init(&s->reader, s->list, s->p->domains_from);
     char name[KMSDNS_NAME_BUF];
@@ -136,7 +136,7 @@ static int check_list(struct source *s)
         ;
     rewind(s->list);
     s->reader.line = 0;
-    return r < 0 ? 3 : 0;
+    return r < 0 ? VERIFY_EXIT_UNKNOWN : VERIFY_EXIT_OK;
 }
 
 static void source_deinit(struct source *s)
@@ -193,24 +193,24 @@ int verify_exec(const struct verify_params *p)
     kmsdns_tsig_key *key = NULL;
     struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);
-    if (rc == 0 && p->tsig_key != NULL) {
+    if (rc == VERIFY_EXIT_OK && p->tsig_key != NULL) {
         struct kmsdns_diag d;
         kmsdns_diag_init(&d);
         if (kmsdns_tsig_key_load(p->tsig_key, &key, &d) != KMSDNS_OK) {
             kmsdns_cli_error(VERIFY_PROG, "%s", d.text);
-            rc = 3;
+            rc = VERIFY_EXIT_UNKNOWN;
         } else {
             kmsdns_tsig_signer_hmac(key, &signer);
             o.signer = &signer;
         }
     }
-    if (rc == 0)
+    if (rc == VERIFY_EXIT_OK)
         rc = check_list(&src);
-    struct render *out = rc == 0 ? render_new(p) : NULL;
+    struct render *out = rc == VERIFY_EXIT_OK ? render_new(p) : NULL;
     if (out == NULL) {
         source_deinit(&src);
         kmsdns_tsig_key_free(key);
-        return rc != 0 ? rc : 3;
+        return rc != VERIFY_EXIT_OK ? rc : VERIFY_EXIT_UNKNOWN;
     }
     struct kmsdns_audit_stats st;
     struct kmsdns_diag d;
@@ -221,7 +221,7 @@ int verify_exec(const struct verify_params *p)
     if (rc != KMSDNS_OK) {
         render_abort(out);
         kmsdns_cli_error(VERIFY_PROG, "%s", d.text[0] ? d.text : kmsdns_strerror(rc));
-        return 3;
+        return VERIFY_EXIT_UNKNOWN;
     }
     return render_end(out, &st);
 }

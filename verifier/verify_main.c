@@ -11,5 +11,5 @@ int main(int argc, char **argv)
     int rc = verify_params_parse(argc, argv, &params);
     if (rc < 0)
         rc = verify_exec(&params);
-    return kmsdns_cli_finish(VERIFY_PROG, rc, 3);
+    return kmsdns_cli_finish(VERIFY_PROG, rc, VERIFY_EXIT_UNKNOWN);
 }

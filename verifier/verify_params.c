@@ -64,8 +64,8 @@ static void help(void)
            usage);
 }
 
-/* Misuse: the message and the usage on stderr, exit 3. */
-#define misuse(...) kmsdns_cli_misuse("kmsdns-verify", usage, 3, __VA_ARGS__)
+/* Misuse: the message and the usage on stderr, VERIFY_EXIT_UNKNOWN. */
+#define misuse(...) kmsdns_cli_misuse(VERIFY_PROG, usage, VERIFY_EXIT_UNKNOWN, __VA_ARGS__)
 
 static int number(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
 {
@@ -198,11 +198,11 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
     while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
         if (c == 'h') {
             help();
-            return 0;
+            return VERIFY_EXIT_OK;
         }
         if (c == 'V') {
             printf("kmsdns-verify (%s)\n", kmsdns_version());
-            return 0;
+            return VERIFY_EXIT_OK;
         }
         if (c == ':')
             return misuse("%s needs a value", argv[optind - 1]);
