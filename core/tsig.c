@@ -4,7 +4,8 @@
  * MAC with its 2-byte length, the message without its TSIG RR (ARCOUNT one
  * less, the original ID), then the TSIG variables: key name and algorithm in
  * canonical form, class ANY, TTL 0, time signed, fudge, error, other data.
- * Matched by kmsdns_tsig_key (HMAC) and, later, the GSS module (MIC).
+ * The MAC comes from a signer: HMAC over libcrypto (kmsdns_tsig_signer_hmac)
+ * or a GSS-API MIC (the gss module), for TSIG and GSS-TSIG alike.
  */
 #include "kmsdns/tsig.h"
 #include "kmsdns/wire.h"
