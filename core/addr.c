@@ -2,6 +2,7 @@
 /* IP endpoint parsing and printing; one place that knows the bracket rules. */
 #include "kmsdns/addr.h"
 #include "kmsdns/error.h"
+#include "kmsdns/number.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,17 +18,8 @@ static int fail(const char **why, const char *text)
 
 static bool parse_port(const char *s, uint16_t *port)
 {
-    unsigned long v = 0;
-    if (*s == '\0')
-        return false;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > 65535)
-            return false;
-    }
-    if (v == 0)
+    uint64_t v = 0;
+    if (kmsdns_parse_uint(s, 1, 65535, &v) != KMSDNS_OK)
         return false;
     *port = (uint16_t)v;
     return true;

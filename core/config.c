@@ -6,6 +6,7 @@
  * a continuation of the previous value. A table maps each key to its setter.
  */
 #include "kmsdns/config.h"
+#include "kmsdns/number.h"
 #include "kmsdns/text.h"
 
 #include <errno.h>
@@ -62,20 +63,16 @@ static int err(struct load_ctx *c, int rc, const char *fmt, ...)
 static int parse_uint(struct load_ctx *c, const char *v, unsigned long min, unsigned long max,
                       unsigned long *out)
 {
-    unsigned long n = 0;
-    const char *p = v;
-    if (*p == '\0')
+    *out = 0; /* the setters store it whatever happens; a failed load is thrown away */
+    if (*v == '\0')
         return err(c, KMSDNS_SYNTAX, "empty value; expected a number from %lu to %lu", min, max);
-    for (; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9')
-            return err(c, KMSDNS_SYNTAX, "'%s' is not a number", v);
-        n = n * 10 + (unsigned long)(*p - '0');
-        if (n > max)
-            break;
-    }
-    if (n < min || n > max)
-        return err(c, KMSDNS_RANGE, "%s is out of range (%lu to %lu)", v, min, max);
-    *out = n;
+    uint64_t n = 0;
+    int rc = kmsdns_parse_uint(v, min, max, &n);
+    if (rc == KMSDNS_SYNTAX)
+        return err(c, rc, "'%s' is not a number", v);
+    if (rc != KMSDNS_OK)
+        return err(c, rc, "%s is out of range (%lu to %lu)", v, min, max);
+    *out = (unsigned long)n;
     return KMSDNS_OK;
 }
 

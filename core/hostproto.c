@@ -8,6 +8,7 @@
  */
 #include "kmsdns/hostproto.h"
 #include "kmsdns/error.h"
+#include "kmsdns/number.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -337,15 +338,8 @@ size_t kmsdns_hostproto_request(char *buf, size_t cap, const char *cmid, const c
 /* A decimal number of at most 10 digits that fits 32 bits. */
 static bool take_u32(struct tok v, uint32_t *out)
 {
-    if (v.n == 0 || v.n > 10)
-        return false;
     uint64_t x = 0;
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9')
-            return false;
-        x = x * 10 + (uint64_t)(v.p[i] - '0');
-    }
-    if (x > UINT32_MAX)
+    if (v.n > 10 || kmsdns_parse_uintn(v.p, v.n, 0, UINT32_MAX, &x) != KMSDNS_OK)
         return false;
     *out = (uint32_t)x;
     return true;

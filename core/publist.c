@@ -5,6 +5,7 @@
  * from plain or .reg files with all-or-nothing semantics.
  */
 #include "kmsdns/publist.h"
+#include "kmsdns/number.h"
 #include "kmsdns/regfile.h"
 #include "kmsdns/text.h"
 
@@ -133,16 +134,9 @@ static const char *intern_source(kmsdns_publist *pl, const char *source)
 /* Parses "0..65535" with nothing else (no sign, no spaces inside). */
 static bool parse_u16(const char *s, uint16_t *out)
 {
-    if (*s == '\0')
+    uint64_t v = 0;
+    if (kmsdns_parse_uint(s, 0, 65535, &v) != KMSDNS_OK)
         return false;
-    unsigned long v = 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > 65535)
-            return false;
-    }
     *out = (uint16_t)v;
     return true;
 }

@@ -6,9 +6,10 @@
 #include "client.h"
 
 #include "kmsdns/cli.h"
+#include "kmsdns/error.h"
+#include "kmsdns/number.h"
 #include "kmsdns/version.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,10 +88,8 @@ static int set_field(char *dst, size_t cap, bool ok, const char *opt, const char
 static int parse_num(const char *opt, const char *arg, unsigned long long min,
                      unsigned long long max, unsigned long long *out)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(arg, &end, 10);
-    if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < min || v > max)
+    uint64_t v = 0;
+    if (kmsdns_parse_uint(arg, min, max, &v) != KMSDNS_OK)
         return misuse("%s takes a number from %llu to %llu, not '%s'", opt, min, max, arg);
     *out = v;
     return -1;

@@ -3,6 +3,8 @@
 #include "publish.h"
 
 #include "kmsdns/cli.h"
+#include "kmsdns/error.h"
+#include "kmsdns/number.h"
 #include "kmsdns/version.h"
 
 #include <getopt.h>
@@ -53,13 +55,12 @@ static void help(void)
 
 static int parse_wait(const char *arg, unsigned *out)
 {
-    char *end = NULL;
     if (arg == NULL) {
         *out = PUBLISH_WAIT_DEFAULT;
         return 0;
     }
-    unsigned long v = strtoul(arg, &end, 10);
-    if (*arg < '0' || *arg > '9' || *end != '\0' || v == 0 || v > 86400)
+    uint64_t v = 0;
+    if (kmsdns_parse_uint(arg, 1, 86400, &v) != KMSDNS_OK)
         return misuse("--wait takes seconds from 1 to 86400, not '%s'", arg);
     *out = (unsigned)v;
     return 0;

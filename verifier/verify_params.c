@@ -3,6 +3,8 @@
 #include "verify.h"
 
 #include "kmsdns/cli.h"
+#include "kmsdns/error.h"
+#include "kmsdns/number.h"
 #include "kmsdns/version.h"
 
 #include <getopt.h>
@@ -69,9 +71,8 @@ static void help(void)
 
 static int number(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
 {
-    char *end = NULL;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (*arg < '0' || *arg > '9' || *end != '\0' || v < min || v > max)
+    uint64_t v = 0;
+    if (kmsdns_parse_uint(arg, min, max, &v) != KMSDNS_OK)
         return misuse("%s takes a number from %u to %u, not '%s'", opt, min, max, arg);
     *out = (unsigned)v;
     return 0;
