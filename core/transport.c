@@ -9,6 +9,7 @@
  * answer restarts the exchange over TCP.
  */
 #include "kmsdns/transport.h"
+#include "kmsdns/clock.h"
 #include "kmsdns/error.h"
 #include "kmsdns/wire.h"
 
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* UDP exchanges in flight: enough to keep a server's workers busy, few
@@ -39,13 +39,6 @@ struct slot {
     uint8_t *buf; /* TCP: length prefix + query out, answer in */
     size_t have, want;
 };
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void kmsdns_exchange_reset(struct kmsdns_exchange *x)
 {
@@ -95,7 +88,7 @@ static int open_try(struct slot *s, const struct kmsdns_transport_opts *o)
         return errno;
     x->tries++;
     x->used_tcp = s->tcp;
-    s->deadline = now_ms() + o->timeout_ms;
+    s->deadline = kmsdns_now_ms() + o->timeout_ms;
     s->phase = SENDING;
     s->have = 0;
     if (s->tcp) {
@@ -317,11 +310,11 @@ static int net_run(void *ctx, struct kmsdns_exchange *x, size_t n,
 {
     (void)ctx;
     struct slot *slots = calloc(n ? n : 1, sizeof *slots);
-    struct pollfd *pfd = calloc(n ? n : 1, sizeof *pfd);
+    struct kmsdns_wait *w = calloc(n ? n : 1, sizeof *w);
     size_t *map = calloc(n ? n : 1, sizeof *map);
     uint8_t *rbuf = malloc(UDP_MAX);
-    if (slots == NULL || pfd == NULL || map == NULL || rbuf == NULL) {
-        free(slots), free(pfd), free(map), free(rbuf);
+    if (slots == NULL || w == NULL || map == NULL || rbuf == NULL) {
+        free(slots), free(w), free(map), free(rbuf);
         return KMSDNS_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -330,39 +323,32 @@ static int net_run(void *ctx, struct kmsdns_exchange *x, size_t n,
     }
     size_t bound = o->max_inflight ? o->max_inflight : DEFAULT_INFLIGHT, next = 0;
     while (refill(slots, n, &next, bound, o) > 0) {
-        size_t np = 0;
-        uint64_t t = now_ms(), wake = UINT64_MAX;
+        size_t nw = 0;
         for (size_t i = 0; i < n; i++) {
             struct slot *s = &slots[i];
             if (s->phase != SENDING && s->phase != RECEIVING)
                 continue;
-            if (t >= s->deadline) {
-                retry_or_fail(s, o, KMSDNS_TIMEOUT, "no answer");
-                continue;
-            }
-            wake = s->deadline < wake ? s->deadline : wake;
-            pfd[np] = (struct pollfd){s->fd, s->phase == SENDING ? POLLOUT : POLLIN, 0};
-            map[np++] = i;
+            w[nw] = (struct kmsdns_wait){.fd = s->fd,
+                                         .events = s->phase == SENDING ? POLLOUT : POLLIN,
+                                         .deadline = s->deadline};
+            map[nw++] = i;
         }
-        if (np == 0)
-            continue;
-        int r = poll(pfd, np, (int)(wake - t));
-        if (r < 0 && errno != EINTR)
+        if (kmsdns_wait(w, nw) < 0)
             break;
-        for (size_t k = 0; r > 0 && k < np; k++) {
+        for (size_t k = 0; k < nw; k++) {
             struct slot *s = &slots[map[k]];
-            if (pfd[k].revents == 0)
-                continue;
-            if (s->tcp)
-                tcp_io(s, pfd[k].revents, o);
-            else
-                udp_io(s, pfd[k].revents, o, rbuf);
+            if (w[k].expired)
+                retry_or_fail(s, o, KMSDNS_TIMEOUT, "no answer");
+            else if (w[k].revents != 0 && s->tcp)
+                tcp_io(s, w[k].revents, o);
+            else if (w[k].revents != 0)
+                udp_io(s, w[k].revents, o, rbuf);
         }
     }
     for (size_t i = 0; i < n; i++)
         if (slots[i].phase != DONE)
             finish(&slots[i], KMSDNS_SYSTEM, strerror(errno));
-    free(slots), free(pfd), free(map), free(rbuf);
+    free(slots), free(w), free(map), free(rbuf);
     return KMSDNS_OK;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "probe.h"
 
+#include "kmsdns/clock.h"
 #include "kmsdns/error.h"
 #include "kmsdns/rpcbind.h"
 
@@ -19,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HDR_LEN KMSDNS_RPC_HDR_LEN
@@ -37,13 +37,6 @@ struct slot {
     size_t have, want;
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void finish(struct slot *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -55,7 +48,7 @@ static void finish(struct slot *s, int rc, const char *fmt, ...)
     vsnprintf(s->p->why, sizeof s->p->why, fmt, ap);
     va_end(ap);
     s->p->rc = rc;
-    uint64_t t = now_ms() - s->start;
+    uint64_t t = kmsdns_now_ms() - s->start;
     s->p->ms = t > UINT_MAX ? UINT_MAX : (unsigned)t;
     if (s->fd >= 0)
         close(s->fd);
@@ -112,7 +105,7 @@ static void connected(struct slot *s, enum kmsdns_probe_kind kind)
 static void start(struct slot *s, enum kmsdns_probe_kind kind, unsigned timeout_ms)
 {
     const struct kmsdns_addr *a = &s->p->addr;
-    s->start = now_ms();
+    s->start = kmsdns_now_ms();
     s->deadline = s->start + timeout_ms;
     s->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->fd < 0) {
@@ -222,10 +215,10 @@ int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind ki
     if (v == NULL || (kind != KMSDNS_PROBE_TCP && kind != KMSDNS_PROBE_RPC))
         return KMSDNS_INVAL;
     struct slot *slots = calloc(n, sizeof *slots);
-    struct pollfd *pfd = calloc(n, sizeof *pfd);
+    struct kmsdns_wait *w = calloc(n, sizeof *w);
     size_t *map = calloc(n, sizeof *map);
-    if (slots == NULL || pfd == NULL || map == NULL) {
-        free(slots), free(pfd), free(map);
+    if (slots == NULL || w == NULL || map == NULL) {
+        free(slots), free(w), free(map);
         return KMSDNS_NOMEM;
     }
     for (size_t i = 0; i < n; i++) {
@@ -237,28 +230,19 @@ int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind ki
     }
     int rc = KMSDNS_OK;
     for (;;) {
-        size_t np = 0;
-        uint64_t t = now_ms(), wake = UINT64_MAX;
+        size_t nw = 0;
         for (size_t i = 0; i < n; i++) {
             struct slot *s = &slots[i];
             if (s->phase == DONE)
                 continue;
-            if (t >= s->deadline) {
-                finish(s, KMSDNS_TIMEOUT, "%s",
-                       s->phase == CONNECTING ? "no answer to the connect"
-                                              : "connected, but no answer to the bind");
-                continue;
-            }
-            wake = s->deadline < wake ? s->deadline : wake;
-            pfd[np] = (struct pollfd){s->fd, s->phase == RECEIVING ? POLLIN : POLLOUT, 0};
-            map[np++] = i;
+            w[nw] = (struct kmsdns_wait){.fd = s->fd,
+                                         .events = s->phase == RECEIVING ? POLLIN : POLLOUT,
+                                         .deadline = s->deadline};
+            map[nw++] = i;
         }
-        if (np == 0)
+        if (nw == 0)
             break;
-        int r = poll(pfd, np, wake - t > INT_MAX ? INT_MAX : (int)(wake - t));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
+        if (kmsdns_wait(w, nw) < 0) {
             int err = errno;
             for (size_t i = 0; i < n; i++)
                 if (slots[i].phase != DONE)
@@ -266,11 +250,17 @@ int kmsdns_probe_run(struct kmsdns_probe *v, size_t n, enum kmsdns_probe_kind ki
             rc = KMSDNS_SYSTEM;
             break;
         }
-        for (size_t k = 0; r > 0 && k < np; k++)
-            if (pfd[k].revents != 0)
-                io(&slots[map[k]], pfd[k].revents, kind);
+        for (size_t k = 0; k < nw; k++) {
+            struct slot *s = &slots[map[k]];
+            if (w[k].expired)
+                finish(s, KMSDNS_TIMEOUT, "%s",
+                       s->phase == CONNECTING ? "no answer to the connect"
+                                              : "connected, but no answer to the bind");
+            else if (w[k].revents != 0)
+                io(s, w[k].revents, kind);
+        }
     }
-    free(slots), free(pfd), free(map);
+    free(slots), free(w), free(map);
     return rc;
 }
 
