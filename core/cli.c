@@ -2,11 +2,9 @@
 /* Shared command-line conventions for the kmsdns programs. */
 #include "kmsdns/cli.h"
 #include "kmsdns/log.h"
-#include "kmsdns/version.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -48,23 +46,4 @@ int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit)
         return failure_exit;
     }
     return exit_code;
-}
-
-int kmsdns_cli_not_yet(int argc, char **argv, const char *prog, const char *summary,
-                       int not_yet_exit)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("%s - %s\n\nThis program is not implemented yet in this build of %s;\n"
-                   "it accepts only --help and -V. See README.md for what works today.\n",
-                   prog, summary, kmsdns_version());
-            return kmsdns_cli_finish(prog, 0, not_yet_exit);
-        }
-        if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
-            printf("%s (%s)\n", prog, kmsdns_version());
-            return kmsdns_cli_finish(prog, 0, not_yet_exit);
-        }
-    }
-    kmsdns_cli_error(prog, "not implemented yet (try --help)");
-    return not_yet_exit;
 }

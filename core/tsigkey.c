@@ -78,13 +78,6 @@ static bool alg_lookup(const char *s, size_t n, enum kmsdns_tsig_alg *alg)
     return false;
 }
 
-int kmsdns_tsig_alg_from_dns_name(const char *name, enum kmsdns_tsig_alg *alg)
-{
-    if (name == NULL || !alg_lookup(name, strlen(name), alg))
-        return KMSDNS_UNSUPPORTED;
-    return KMSDNS_OK;
-}
-
 void kmsdns_tsig_key_free(kmsdns_tsig_key *key)
 {
     if (key == NULL)

@@ -24,12 +24,4 @@ void kmsdns_cli_protect_secrets(void);
  * written (full disk, closed pipe), after saying so on stderr. */
 int kmsdns_cli_finish(const char *prog, int exit_code, int failure_exit);
 
-/*
- * Entry point of a program that is not built yet: answers --help (exit 0)
- * and -V (exit 0) truthfully, and refuses everything else with "not
- * implemented yet" and exit `not_yet_exit`.
- */
-int kmsdns_cli_not_yet(int argc, char **argv, const char *prog, const char *summary,
-                       int not_yet_exit);
-
 #endif

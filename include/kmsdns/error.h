@@ -11,7 +11,8 @@
 
 #include <stddef.h>
 
-/* X(name, value, message) */
+/* X(name, value, message). Retired values stay unused, never given to a new
+ * name: -29 (NOT_YET, "not implemented yet", the stub programs' refusal). */
 #define KMSDNS_ERRORS(X)                                                                           \
     X(OK, 0, "success")                                                                            \
     X(NOMEM, -1, "out of memory")                                                                  \
@@ -42,7 +43,6 @@
     X(DB, -26, "database error")                                                                   \
     X(UNSUPPORTED, -27, "not supported")                                                           \
     X(SYSTEM, -28, "system error")                                                                 \
-    X(NOT_YET, -29, "not implemented yet")                                                         \
     X(UNSIGNED, -30, "response not signed")                                                        \
     X(UNREACHABLE, -31, "server unreachable")                                                      \
     X(NXDOMAIN, -32, "name does not exist")                                                        \

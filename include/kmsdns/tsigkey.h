@@ -81,9 +81,4 @@ const uint8_t *kmsdns_tsig_key_secret(const kmsdns_tsig_key *key, size_t *len);
 const char *kmsdns_tsig_alg_dns_name(enum kmsdns_tsig_alg alg);
 const char *kmsdns_tsig_alg_digest(enum kmsdns_tsig_alg alg);
 
-/* The algorithm for a DNS name (case-insensitive, trailing dot allowed;
- * "hmac-md5" and "hmac-md5.sig-alg.reg.int" both mean MD5);
- * KMSDNS_UNSUPPORTED when unknown or NULL. */
-int kmsdns_tsig_alg_from_dns_name(const char *name, enum kmsdns_tsig_alg *alg);
-
 #endif

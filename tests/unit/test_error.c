@@ -34,6 +34,12 @@ static void test_known_values_never_move(void **state)
     assert_int_equal(KMSDNS_REFUSED, -16);
     assert_string_equal(kmsdns_errname(KMSDNS_REFUSED), "KMSDNS_REFUSED");
     assert_string_equal(kmsdns_strerror(KMSDNS_OK), "success");
+    assert_int_equal(KMSDNS_UNSIGNED, -30);
+    assert_int_equal(KMSDNS_NOZONE, -39);
+    /* a retired value is not handed to another name */
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        assert_int_not_equal(all[i], -29);
+    assert_string_equal(kmsdns_errname(-29), "KMSDNS_UNKNOWN");
 }
 
 static void test_unknown_code(void **state)

@@ -153,23 +153,30 @@ static void test_alg_names(void **state)
         {"HMAC-SHA384", KMSDNS_TSIG_HMAC_SHA384},
         {"hmac-sha512.", KMSDNS_TSIG_HMAC_SHA512},
     };
-    enum kmsdns_tsig_alg alg;
+    char clause[128];
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        alg = (enum kmsdns_tsig_alg)99;
-        assert_int_equal(kmsdns_tsig_alg_from_dns_name(ok[i].name, &alg), KMSDNS_OK);
-        assert_int_equal(alg, ok[i].alg);
+        snprintf(clause, sizeof clause, "algorithm \"%s\";", ok[i].name);
+        kmsdns_tsig_key *key = parse_ok(key_text(clause, sha256_b64));
+        assert_int_equal(kmsdns_tsig_key_alg(key), ok[i].alg);
+        kmsdns_tsig_key_free(key);
         /* and back: the DNS name maps to the same algorithm */
-        assert_int_equal(kmsdns_tsig_alg_from_dns_name(kmsdns_tsig_alg_dns_name(alg), &alg),
-                         KMSDNS_OK);
-        assert_int_equal(alg, ok[i].alg);
+        snprintf(clause, sizeof clause, "algorithm %s;", kmsdns_tsig_alg_dns_name(ok[i].alg));
+        key = parse_ok(key_text(clause, sha256_b64));
+        assert_int_equal(kmsdns_tsig_key_alg(key), ok[i].alg);
+        kmsdns_tsig_key_free(key);
     }
     static const char *const bad[] = {
         "",          ".",         "hmac-sha256-128",   "hmac-sha256..", "hmac-md5.sig-alg.reg",
         "hmac-sha3", "gss-tsig",  "gss.microsoft.com", "sha256",        " hmac-sha256",
         "hmac-sha",  "hmac-md5x", "hmac-sha2561"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(kmsdns_tsig_alg_from_dns_name(bad[i], &alg), KMSDNS_UNSUPPORTED);
-    assert_int_equal(kmsdns_tsig_alg_from_dns_name(NULL, &alg), KMSDNS_UNSUPPORTED);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(clause, sizeof clause, "algorithm \"%s\";", bad[i]);
+        const char *text = key_text(clause, sha256_b64);
+        kmsdns_tsig_key *key = NULL;
+        assert_int_equal(kmsdns_tsig_key_parse(text, strlen(text), "f", &key, &d),
+                         KMSDNS_UNSUPPORTED);
+        assert_null(key);
+    }
     assert_null(kmsdns_tsig_alg_dns_name((enum kmsdns_tsig_alg)6));
     assert_null(kmsdns_tsig_alg_digest((enum kmsdns_tsig_alg) - 1));
 }
