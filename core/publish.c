@@ -1,89 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The publication run: builds one item per publish domain (and one for the
- * host's addresses), then takes every item through the same steps together —
- * discover, read, plan, update, wait — so that each step is one concurrent
- * network round. Each item keeps its own result; one failing domain never
- * stops the others.
+ * The publication run, the orchestrator: builds one item per publish domain
+ * (and one for the host's addresses), then takes every item through the
+ * same steps together — discover, read and plan, GSS and send, wait — so
+ * that each step is one concurrent network round, and builds the report.
+ * It only sequences: every step lives in its own file (publish_int.h).
+ * Each item keeps its own result; one failing domain never stops the others.
  */
 #include "publish_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const char *kmsdns_item_status_name(enum kmsdns_item_status s)
 {
     static const char *const names[] = {"ok", "failed", "unreachable"};
     return (unsigned)s < 3 ? names[s] : "?";
-}
-
-uint64_t kmsdns__now(const struct kmsdns__pub *p)
-{
-    return p->opts->clock != NULL ? p->opts->clock() : (uint64_t)time(NULL);
-}
-
-bool kmsdns__alive(const struct kmsdns__pub *p, size_t i)
-{
-    return p->r->items[i].status == KMSDNS_ITEM_OK;
-}
-
-void kmsdns__fail(struct kmsdns__pub *p, size_t i, int rc, const char *fmt, ...)
-{
-    struct kmsdns_pub_item *it = &p->r->items[i];
-    if (it->status != KMSDNS_ITEM_OK)
-        return;
-    /* no server could be asked: the network, or Kerberos before any server (SPEC: exit 3) */
-    bool unreachable = rc == KMSDNS_TIMEOUT || rc == KMSDNS_UNREACHABLE || rc == KMSDNS_SYSTEM ||
-                       rc == KMSDNS_KRB5;
-    it->status = unreachable ? KMSDNS_ITEM_UNREACHABLE : KMSDNS_ITEM_FAILED;
-    it->rc = rc;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(it->message, sizeof it->message, fmt, ap);
-    va_end(ap);
-}
-
-int kmsdns__run_queries(struct kmsdns__pub *p, struct kmsdns__query *q, size_t n)
-{
-    struct kmsdns_exchange *x = calloc(n ? n : 1, sizeof *x);
-    if (x == NULL)
-        return KMSDNS_NOMEM;
-    int rc = KMSDNS_OK;
-    for (size_t i = 0; i < n && rc == KMSDNS_OK; i++) {
-        uint8_t *w;
-        size_t len;
-        q[i].pkt = NULL;
-        rc = kmsdns_msg_query(q[i].name, q[i].type, q[i].rd, &w, &len);
-        x[i] = (struct kmsdns_exchange){
-            .server = q[i].server, .query = w, .query_len = len, .tcp = p->opts->tcp || q[i].tcp};
-    }
-    if (rc == KMSDNS_OK)
-        rc = kmsdns_transport_run(p->t, x, n, &p->topts);
-    for (size_t i = 0; i < n; i++) {
-        q[i].rc = rc != KMSDNS_OK ? rc : x[i].rc;
-        snprintf(q[i].detail, sizeof q[i].detail, "%s", x[i].detail);
-        if (q[i].rc == KMSDNS_OK &&
-            kmsdns_msg_parse(x[i].answer, x[i].answer_len, &q[i].pkt) != KMSDNS_OK) {
-            q[i].rc = KMSDNS_MALFORMED;
-            snprintf(q[i].detail, sizeof q[i].detail, "the answer is not a valid DNS message");
-        }
-        free((void *)x[i].query);
-        kmsdns_exchange_reset(&x[i]);
-    }
-    free(x);
-    return rc;
-}
-
-void kmsdns__free_queries(struct kmsdns__query *q, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        ldns_pkt_free(q[i].pkt);
-        q[i].pkt = NULL;
-    }
 }
 
 void kmsdns_pub_report_free(struct kmsdns_pub_report *r)
@@ -219,13 +153,30 @@ static int prepare(struct kmsdns__pub *p, struct kmsdns_diag *diag)
     snprintf(p->r->fqdn, sizeof p->r->fqdn, "%s", fqdn);
     p->r->withdraw = p->opts->withdraw;
     p->r->plan_only = p->opts->plan_only;
-    p->t = p->opts->transport != NULL ? p->opts->transport : &kmsdns_transport_net;
-    p->topts = (struct kmsdns_transport_opts){p->cfg->dns.timeout * 1000u, p->cfg->dns.retries, 0};
+    p->round = (struct kmsdns__round){
+        .t = p->opts->transport != NULL ? p->opts->transport : &kmsdns_transport_net,
+        .topts = {p->cfg->dns.timeout * 1000u, p->cfg->dns.retries, 0},
+        .tcp = p->opts->tcp};
     int rc = setup_auth(p, diag);
     if (rc == KMSDNS_OK)
         rc = choose_lookup_server(p, diag);
     if (rc == KMSDNS_OK)
         rc = build_items(p, fqdn, diag);
+    return rc;
+}
+
+/* Groups the changes into updates, then sends them round by round: each
+ * round's servers get their GSS contexts first; split or renegotiated
+ * batches come back as new updates for the next round. */
+static int send_all(struct kmsdns__pub *p)
+{
+    size_t first = 0;
+    int rc = kmsdns__send_group(p, &first);
+    while (rc == KMSDNS_OK && !p->opts->plan_only && first < p->r->nupdates) {
+        rc = kmsdns__gss_prepare(p, first);
+        if (rc == KMSDNS_OK)
+            rc = kmsdns__send_round(p, &first);
+    }
     return rc;
 }
 
@@ -241,7 +192,7 @@ int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publ
     if (rc == KMSDNS_OK)
         rc = kmsdns__read(&p);
     if (rc == KMSDNS_OK)
-        rc = kmsdns__update(&p); /* with plan_only: groups the updates, sends nothing */
+        rc = send_all(&p); /* with plan_only: groups the updates, sends nothing */
     if (rc == KMSDNS_OK && !opts->plan_only && opts->wait_seconds > 0)
         rc = kmsdns__wait(&p);
     kmsdns_tsig_key_free(p.key);
@@ -252,7 +203,7 @@ int kmsdns_publish_run(const struct kmsdns_config *cfg, const struct kmsdns_publ
     free(p.item_zone);
     free(p.item_cand);
     for (size_t i = 0; p.prefetch != NULL && i < p.r->nitems; i++)
-        kmsdns__free_queries(p.prefetch[i], p.nprefetch[i]);
+        kmsdns__queries_free(p.prefetch[i], p.nprefetch[i]);
     free(p.prefetch);
     free(p.nprefetch);
     if (rc != KMSDNS_OK) {

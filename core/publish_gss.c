@@ -6,8 +6,8 @@
  * nsupdate -g pays per send). All servers negotiate at once, one network
  * round per GSS step.
  */
-#include "publish_int.h"
 #include "kmsdns/tkey.h"
+#include "pubround.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,29 +15,6 @@
 #include <string.h>
 
 #define MAX_STEPS 6
-
-static bool same_addr(const struct kmsdns_addr *a, const struct kmsdns_addr *b)
-{
-    return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
-}
-
-struct kmsdns__gss_server *kmsdns__gss_server_for(struct kmsdns__pub *p,
-                                                  const struct kmsdns_addr *server)
-{
-    for (size_t i = 0; i < p->nservers; i++)
-        if (same_addr(&p->servers[i].addr, server))
-            return &p->servers[i];
-    return NULL;
-}
-
-const struct kmsdns_tsig_signer *kmsdns__signer_for(struct kmsdns__pub *p,
-                                                    const struct kmsdns_addr *server)
-{
-    if (p->key != NULL)
-        return &p->signer;
-    struct kmsdns__gss_server *s = p->gss ? kmsdns__gss_server_for(p, server) : NULL;
-    return s != NULL && s->ready ? &s->signer : NULL;
-}
 
 void kmsdns__gss_free(struct kmsdns__pub *p)
 {
@@ -225,7 +202,7 @@ static int negotiate(struct kmsdns__pub *p, bool *want)
         }
         if (nx == 0)
             break;
-        rc = kmsdns_transport_run(p->t, x, nx, &p->topts);
+        rc = kmsdns__round_exchange(&p->round, x, nx);
         for (size_t k = 0; k < nx; k++) {
             size_t i = map[k];
             free(tok[i]);

@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by the publication engine's files (publish.c: the run and
- * the report; publish_zone.c: zone and server discovery; publish_send.c:
- * reads, updates, waits). Not part of the library's contract.
+ * The publication engine's shared state and its steps. publish.c (the
+ * orchestrator) sequences the steps and builds the report; each step has
+ * one file and one job, and calls only down, into pubround.c (the helpers
+ * every step shares), never sideways into another step nor back up:
+ *
+ *   publish_zone.c  zone discovery (over zone.c, kmsdns/zone.h)
+ *   publish_read.c  reading what the primary holds, planning the change
+ *   publish_gss.c   credentials and one TKEY negotiation per server
+ *   publish_send.c  sending the UPDATEs: retries, splitting, read-back
+ *                   (building them: pubupdate.c; explaining answers:
+ *                   pubexplain.c)
+ *   publish_wait.c  --wait: polling every server until it serves the result
+ *
+ * Not part of the library's contract.
  */
 #ifndef KMSDNS_PUBLISH_INT_H
 #define KMSDNS_PUBLISH_INT_H
@@ -11,29 +22,18 @@
 #include "kmsdns/publish.h"
 #include "kmsdns/tsig.h"
 #include "kmsdns/tsigkey.h"
+#include "kmsdns/zone.h"
+#include "round.h"
 
 #include <ldns/ldns.h>
 
-#define KMSDNS__MAX_SERVERS 16
+#define KMSDNS__MAX_SERVERS KMSDNS_ZONE_MAX_NS
 
 struct kmsdns__zone {
     char name[KMSDNS_NAME_BUF];
     char mname[KMSDNS_NAME_BUF];
     struct kmsdns_addr cand[KMSDNS__MAX_SERVERS]; /* primary first, then other NS */
     size_t ncand;
-};
-
-/* One query of a round: filled in, run by kmsdns__run_queries, answered. */
-struct kmsdns__query {
-    char name[KMSDNS_NAME_BUF];
-    uint16_t type;
-    bool rd;
-    bool tcp; /* over TCP (a fresh connection) whatever --tcp says */
-    struct kmsdns_addr server;
-    size_t tag; /* the caller's index */
-    int rc;     /* transport or parse result */
-    char detail[96];
-    ldns_pkt *pkt; /* the parsed answer when rc is OK; freed by kmsdns__free_queries */
 };
 
 /* One DNS server's GSS-TSIG security context, shared by every zone it takes. */
@@ -51,15 +51,15 @@ struct kmsdns__gss_server {
     unsigned tkeys; /* TKEY round trips made */
 };
 
+/* One run; owned by kmsdns_publish_run(), which frees everything in it. */
 struct kmsdns__pub {
     const struct kmsdns_config *cfg;
     const struct kmsdns_publish_opts *opts;
     struct kmsdns_pub_report *r;
-    const struct kmsdns_transport *t;
-    struct kmsdns_transport_opts topts;
-    struct kmsdns_addr ask; /* where SOA, NS and address lookups go */
-    bool ask_is_server;     /* [dns] server: nothing else is asked */
-    kmsdns_tsig_key *key;   /* auth = tsig */
+    struct kmsdns__round round; /* the transport, its timeouts, --tcp */
+    struct kmsdns_addr ask;     /* where SOA, NS and address lookups go */
+    bool ask_is_server;         /* [dns] server: nothing else is asked */
+    kmsdns_tsig_key *key;       /* auth = tsig */
     struct kmsdns_tsig_signer signer;
     bool gss; /* auth = gss-tsig */
     kmsdns_gss_cred *cred;
@@ -77,37 +77,29 @@ struct kmsdns__pub {
     unsigned char *nprefetch;
 };
 
-int kmsdns__run_queries(struct kmsdns__pub *p, struct kmsdns__query *q, size_t n);
-void kmsdns__free_queries(struct kmsdns__query *q, size_t n);
+/* ---- the steps, called only by publish.c ----------------------------------- */
 
-/* Marks item i failed (status from rc: unreachable for TIMEOUT/UNREACHABLE/SYSTEM). */
-void kmsdns__fail(struct kmsdns__pub *p, size_t i, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-bool kmsdns__alive(const struct kmsdns__pub *p, size_t i);
-uint64_t kmsdns__now(const struct kmsdns__pub *p);
+/* publish_zone.c: each item's zone, primary and candidate servers (p->zones). */
+int kmsdns__discover(struct kmsdns__pub *p);
 
-/* The read queries of item i (SRV, or A and AAAA) to server into q; returns how many. */
-size_t kmsdns__read_queries(const struct kmsdns__pub *p, size_t i, const struct kmsdns_addr *server,
-                            struct kmsdns__query *q);
+/* publish_read.c: what the chosen server holds, and the plan for each item. */
+int kmsdns__read(struct kmsdns__pub *p);
 
-/* Makes sure every server of updates [first, nupdates) has a GSS context;
- * the items of a server that cannot get one are failed with the reason. */
+/* publish_gss.c: makes sure every server of updates [first, nupdates) has a
+ * GSS context; the items of a server that cannot get one are failed with the
+ * reason. kmsdns__gss_free releases every context and the credentials. */
 int kmsdns__gss_prepare(struct kmsdns__pub *p, size_t first);
-
-/* The signer for updates to `server` (NULL: unsigned), and who signs, for messages. */
-const struct kmsdns_tsig_signer *kmsdns__signer_for(struct kmsdns__pub *p,
-                                                    const struct kmsdns_addr *server);
-struct kmsdns__gss_server *kmsdns__gss_server_for(struct kmsdns__pub *p,
-                                                  const struct kmsdns_addr *server);
 void kmsdns__gss_free(struct kmsdns__pub *p);
 
-int kmsdns__discover(struct kmsdns__pub *p);
-int kmsdns__read(struct kmsdns__pub *p);
-int kmsdns__update(struct kmsdns__pub *p);
-int kmsdns__wait(struct kmsdns__pub *p);
+/* publish_send.c: kmsdns__send_group puts the items with changes into
+ * updates (one per zone and server; *first: the first new one);
+ * kmsdns__send_round sends updates [*first, nupdates) at once, reads back
+ * the answers that proved nothing, and groups what must go again (split,
+ * or after a new GSS context) as updates from the new *first. */
+int kmsdns__send_group(struct kmsdns__pub *p, size_t *first);
+int kmsdns__send_round(struct kmsdns__pub *p, size_t *first);
 
-/* True when records v (from a server) are the planned result for item it. */
-bool kmsdns__served(const struct kmsdns_pub_item *it, bool withdraw, const struct kmsdns_rrdata *v,
-                    size_t n);
+/* publish_wait.c: polls every server of each zone until it serves the result. */
+int kmsdns__wait(struct kmsdns__pub *p);
 
 #endif
