@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* kmsdns-client's own pieces: its parameters, and one exchange with a host + rendering. */
+/* kmsdns-client's own pieces: its parameters, setup, discovery, the request and the fleet
+ * (the exchange with one host is client_talk.h). */
 #ifndef KMSDNS_CLIENT_H
 #define KMSDNS_CLIENT_H
 
@@ -100,11 +101,6 @@ int client_discover(const struct client_setup *s, struct client_hosts *hs, struc
 int client_resolve(const struct client_setup *s, const char *target, uint16_t port,
                    struct client_hosts *hs);
 void client_hosts_free(struct client_hosts *hs);
-
-/* One exchange: a line to a, one answer line back before deadline_ms (monotonic). */
-size_t client_talk(const struct kmsdns_addr *a, const char *line, size_t n, char *buf, size_t cap,
-                   int64_t deadline_ms, const char **why);
-int64_t client_now_ms(void);
 
 /* --fleet: the rehearsal and its report; returns the exit code. */
 int client_fleet(const struct client_params *p, const struct client_setup *s);

@@ -2,43 +2,33 @@
 /*
  * kmsdns-client's work for one request: the host by hand (--kms, each of its
  * addresses in turn) or by discovery (the cached host first, then the SRV
- * records in RFC 2782 order), one line sent, the one answer line read and
- * rendered; and --status. Every wait of one exchange (connect, write, read)
- * counts against one deadline.
+ * records in RFC 2782 order), each asked through client_talk.c until one
+ * answers, the answer rendered; and --status. --fleet is client_fleet.c's.
  */
 #include "client.h"
+#include "client_talk.h"
 
 #include "kmsdns/addr.h"
 #include "kmsdns/cli.h"
+#include "kmsdns/clock.h"
 #include "kmsdns/error.h"
 #include "srv.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #define STATUS_MAX 65536u /* longest STATUS line read (many published domains) */
-#define REPLY_MAX 1024u   /* longest answer line to REQUEST read */
 
 struct target {
     struct kmsdns_addr v[16];
     size_t n;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* HOST[:PORT] as IP literals, else through getaddrinfo; false with *why. */
 static bool resolve(const char *kms, struct target *t, char *why, size_t cap)
@@ -76,90 +66,6 @@ static bool resolve(const char *kms, struct target *t, char *why, size_t cap)
     return t->n > 0;
 }
 
-/* Waits for events on fd until the deadline; false on timeout or error. */
-static bool wait_for(int fd, short events, int64_t deadline)
-{
-    for (;;) {
-        int64_t left = deadline - now_ms();
-        if (left <= 0)
-            return errno = ETIMEDOUT, false;
-        struct pollfd pfd = {.fd = fd, .events = events};
-        int r = poll(&pfd, 1, (int)left);
-        if (r > 0)
-            return true;
-        if (r < 0 && errno != EINTR)
-            return false;
-    }
-}
-
-static int connect_to(const struct kmsdns_addr *a, int64_t deadline)
-{
-    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int err = 0;
-    socklen_t el = sizeof err;
-    if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
-        return fd;
-    if (errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline) &&
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0)
-        return fd;
-    if (err != 0)
-        errno = err;
-    err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-}
-
-/* Sends line, reads one answer line into buf; its length, or 0 with errno / *why. */
-static size_t talk(int fd, const char *line, size_t n, char *buf, size_t cap, int64_t deadline,
-                   const char **why)
-{
-    for (size_t off = 0; off < n;) {
-        ssize_t w = send(fd, line + off, n - off, MSG_NOSIGNAL);
-        if (w > 0)
-            off += (size_t)w;
-        else if (!(w < 0 && (errno == EAGAIN || errno == EINTR)) ||
-                 !wait_for(fd, POLLOUT, deadline))
-            return 0;
-    }
-    size_t got = 0;
-    while (got == 0 || buf[got - 1] != '\n') {
-        if (got == cap)
-            return *why = "answer line too long", 0;
-        ssize_t r = recv(fd, buf + got, cap - got, 0);
-        if (r > 0)
-            got += (size_t)r;
-        else if (r == 0)
-            return *why = got == 0 ? "closed without an answer" : "answer not ended by a newline",
-                   0;
-        else if (!(errno == EAGAIN || errno == EINTR) || !wait_for(fd, POLLIN, deadline))
-            return 0;
-    }
-    return got;
-}
-
-/* Tries each address in turn; the answer's length and *host, or 0 after saying why on stderr. */
-size_t client_talk(const struct kmsdns_addr *a, const char *line, size_t n, char *buf, size_t cap,
-                   int64_t deadline_ms, const char **why)
-{
-    const char *proto = NULL;
-    int fd = connect_to(a, deadline_ms);
-    size_t got = fd >= 0 ? talk(fd, line, n, buf, cap, deadline_ms, &proto) : 0;
-    int err = errno;
-    if (fd >= 0)
-        close(fd);
-    if (got == 0)
-        *why = proto != NULL ? proto : strerror(err);
-    return got;
-}
-
-int64_t client_now_ms(void)
-{
-    return now_ms();
-}
-
 /* --kms: each of its addresses in turn; the answer's length and *host, or 0 after saying why. */
 static size_t ask(const struct client_params *p, const char *line, size_t n, char *buf, size_t cap,
                   char host[KMSDNS_ADDR_TEXT_MAX])
@@ -170,7 +76,7 @@ static size_t ask(const struct client_params *p, const char *line, size_t n, cha
         kmsdns_cli_error(CLIENT_PROG, "--kms %s", why);
         return 0;
     }
-    int64_t deadline = now_ms() + (int64_t)p->timeout * 1000;
+    uint64_t deadline = kmsdns_now_ms() + (uint64_t)p->timeout * 1000u;
     for (size_t i = 0; i < t.n; i++) {
         const char *fail = NULL;
         kmsdns_addr_format(&t.v[i], host);
@@ -180,16 +86,6 @@ static size_t ask(const struct client_params *p, const char *line, size_t n, cha
         kmsdns_cli_error(CLIENT_PROG, "%s: %s", host, fail);
     }
     return 0;
-}
-
-/* The answer line, printable for a message: at most 80 bytes, controls as '.'. */
-static const char *quoted(const char *s, size_t n, char out[84])
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 80; i++)
-        out[k++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '.';
-    out[k] = '\0';
-    return out;
 }
 
 static int dump_json(json_t *o)
@@ -307,7 +203,7 @@ static bool render_status(const struct client_params *p, const char *host, char 
 
 static int do_status(const struct client_params *p)
 {
-    char host[KMSDNS_ADDR_TEXT_MAX], q[84];
+    char host[KMSDNS_ADDR_TEXT_MAX], q[CLIENT_QUOTE_BUF];
     char *buf = malloc(STATUS_MAX + 1);
     if (buf == NULL)
         return kmsdns_cli_error(CLIENT_PROG, "out of memory"), CLIENT_EXIT_UNREACHABLE;
@@ -324,7 +220,7 @@ static int do_status(const struct client_params *p)
         code = CLIENT_EXIT_ACTIVATED;
         if (!render_status(p, host, buf)) {
             kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
-                             quoted(buf, n - 1, q));
+                             client_quote(buf, n - 1, q));
             code = CLIENT_EXIT_UNREACHABLE;
         }
     }
@@ -338,23 +234,20 @@ static bool try_hosts(const struct client_params *p, const struct client_hosts *
                       struct kmsdns_hostproto_reply *r, char host[KMSDNS_NAME_BUF + 8],
                       size_t *which)
 {
-    char buf[REPLY_MAX], addr[KMSDNS_ADDR_TEXT_MAX], q[84];
+    char addr[KMSDNS_ADDR_TEXT_MAX], why[CLIENT_QUOTE_BUF];
     for (size_t k = 0; k < norder; k++) {
         const struct client_host *h = &hs->v[order[k]];
         snprintf(host, KMSDNS_NAME_BUF + 8, "%s:%u", h->target, h->port);
         if (h->naddr == 0)
             kmsdns_cli_error(CLIENT_PROG, "%s: no address for it; next host", host);
         for (size_t a = 0; a < h->naddr; a++) {
-            const char *why = NULL;
-            size_t got = client_talk(&h->addr[a], line, n, buf, sizeof buf,
-                                     now_ms() + (int64_t)p->timeout * 1000, &why);
-            if (got > 0 && kmsdns_hostproto_parse_reply(buf, got, r) == KMSDNS_OK) {
+            if (client_ask(&h->addr[a], line, n, p->timeout, r, why)) {
                 *which = order[k];
                 return true;
             }
-            kmsdns_cli_error(
-                CLIENT_PROG, "%s (%s): %s; next %s", host, kmsdns_addr_format(&h->addr[a], addr),
-                got > 0 ? quoted(buf, got - 1, q) : why, a + 1 < h->naddr ? "address" : "host");
+            kmsdns_cli_error(CLIENT_PROG, "%s (%s): %s; next %s", host,
+                             kmsdns_addr_format(&h->addr[a], addr), why,
+                             a + 1 < h->naddr ? "address" : "host");
         }
     }
     return false;
@@ -412,7 +305,8 @@ static int request(struct client_params *q, const struct client_setup *s)
             client_new_cmid(st.cmid);
         snprintf(q->cmid, sizeof q->cmid, "%s", st.cmid);
     }
-    char line[KMSDNS_HP_LINE_MAX + 1], buf[REPLY_MAX], host[KMSDNS_NAME_BUF + 8], q84[84];
+    char line[KMSDNS_HP_LINE_MAX + 1], buf[CLIENT_REPLY_MAX], host[KMSDNS_NAME_BUF + 8],
+        q84[CLIENT_QUOTE_BUF];
     size_t n = kmsdns_hostproto_request(line, sizeof line, q->cmid, q->edition, q->name);
     struct kmsdns_hostproto_reply r;
     int code = CLIENT_EXIT_UNREACHABLE;
@@ -424,7 +318,7 @@ static int request(struct client_params *q, const struct client_setup *s)
         size_t got = ask(q, line, n, buf, sizeof buf, host);
         if (got > 0 && kmsdns_hostproto_parse_reply(buf, got, &r) != KMSDNS_OK)
             kmsdns_cli_error(CLIENT_PROG, "%s: not a host protocol v1 answer: '%s'", host,
-                             quoted(buf, got - 1, q84));
+                             client_quote(buf, got - 1, q84));
         else if (got > 0)
             code = render_reply(q, host, &r);
     } else if (discover_and_ask(q, s, &st, line, n, &r, host)) {

@@ -11,6 +11,7 @@
  * which each threshold was crossed, and who failed over.
  */
 #include "client.h"
+#include "client_talk.h"
 
 #include "kmsdns/cli.h"
 #include "kmsdns/edition.h"
@@ -116,17 +117,14 @@ static void make_cmid(struct kmsdns_rng *rng, char out[KMSDNS_HP_CMID_LEN + 1])
 
 static void run_client(struct fleet *f, struct fleet_client *c, size_t idx)
 {
-    char line[KMSDNS_HP_LINE_MAX + 1], buf[1024], name[KMSDNS_HP_NAME_MAX + 1];
+    char line[KMSDNS_HP_LINE_MAX + 1], name[KMSDNS_HP_NAME_MAX + 1], why[CLIENT_QUOTE_BUF];
     snprintf(name, sizeof name, "fleet-%zu", idx + 1);
     size_t n = kmsdns_hostproto_request(line, sizeof line, c->cmid, c->edition, name);
     c->host = -1;
     for (size_t k = 0; n > 0 && k < c->norder && c->host < 0; k++) {
         const struct client_host *h = &f->hosts.v[c->order[k]];
         for (size_t a = 0; a < h->naddr; a++) {
-            const char *why = NULL;
-            size_t got = client_talk(&h->addr[a], line, n, buf, sizeof buf,
-                                     client_now_ms() + (int64_t)f->p->timeout * 1000, &why);
-            if (got > 0 && kmsdns_hostproto_parse_reply(buf, got, &c->r) == KMSDNS_OK) {
+            if (client_ask(&h->addr[a], line, n, f->p->timeout, &c->r, why)) {
                 c->host = (int)c->order[k];
                 c->failed_over = k > 0;
                 c->seq = atomic_fetch_add(&f->done, 1) + 1;

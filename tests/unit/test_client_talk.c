@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmsdns-client's exchange with one host (host/client_talk.c) against a
+ * loopback listener thread playing the host: an answer line, a close with
+ * none or half of one, a line too long, silence past the deadline, a
+ * refused connect; then client_ask()'s parsing and client_quote().
+ */
+#include "testutil.h"
+
+#include "client_talk.h"
+#include "kmsdns/addr.h"
+#include "kmsdns/clock.h"
+#include "kmsdns/error.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+static const char request[] = "REQUEST v1 cmid=x\n";
+
+/* The host's part: accept one connection, read one line, send reply (NULL:
+ * say nothing until the client hangs up), close. */
+struct host {
+    int lfd;
+    const char *reply;
+    char got[256];
+    pthread_t th;
+};
+
+static void *serve(void *arg)
+{
+    struct host *h = arg;
+    int fd = accept(h->lfd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    size_t n = 0;
+    while (n + 1 < sizeof h->got && (n == 0 || h->got[n - 1] != '\n')) {
+        ssize_t r = recv(fd, h->got + n, sizeof h->got - 1 - n, 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    h->got[n] = '\0';
+    if (h->reply != NULL) {
+        ssize_t w = send(fd, h->reply, strlen(h->reply), MSG_NOSIGNAL);
+        (void)w;
+    } else {
+        char c;
+        while (recv(fd, &c, 1, 0) > 0)
+            ;
+    }
+    close(fd);
+    return NULL;
+}
+
+/* Starts a host answering reply; *a is where it listens. */
+static void host_start(struct host *h, const char *reply, struct kmsdns_addr *a)
+{
+    memset(h, 0, sizeof *h);
+    h->reply = reply;
+    h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(h->lfd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(h->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(h->lfd, 4), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(h->lfd, (struct sockaddr *)&sa, &sl), 0);
+    memset(a, 0, sizeof *a);
+    memcpy(&a->ss, &sa, sizeof sa);
+    a->len = sizeof sa;
+    assert_int_equal(pthread_create(&h->th, NULL, serve, h), 0);
+}
+
+static void host_stop(struct host *h)
+{
+    pthread_join(h->th, NULL);
+    close(h->lfd);
+}
+
+/* One client_talk() with buf[cap] and timeout_ms; the answer's length. */
+static size_t talk(const char *reply, char *buf, size_t cap, unsigned timeout_ms, const char **why,
+                   struct host *h)
+{
+    struct kmsdns_addr a;
+    host_start(h, reply, &a);
+    *why = NULL;
+    size_t n =
+        client_talk(&a, request, strlen(request), buf, cap, kmsdns_now_ms() + timeout_ms, why);
+    host_stop(h);
+    return n;
+}
+
+static void test_answer_line(void **state)
+{
+    (void)state;
+    static const char ok[] = "OK count=3 threshold=25 activated=0 validity=0 renewal=15 retry=15\n";
+    char buf[CLIENT_REPLY_MAX];
+    const char *why;
+    struct host h;
+    size_t n = talk(ok, buf, sizeof buf, 2000, &why, &h);
+    assert_int_equal(n, strlen(ok));
+    assert_memory_equal(buf, ok, n);
+    assert_null(why);
+    assert_string_equal(h.got, request); /* the line, whole, and nothing else */
+}
+
+static void test_closed_without_answer(void **state)
+{
+    (void)state;
+    char buf[64];
+    const char *why;
+    struct host h;
+    assert_int_equal(talk("", buf, sizeof buf, 2000, &why, &h), 0);
+    assert_string_equal(why, "closed without an answer");
+    assert_int_equal(talk("OK count=1", buf, sizeof buf, 2000, &why, &h), 0);
+    assert_string_equal(why, "answer not ended by a newline");
+}
+
+static void test_line_too_long(void **state)
+{
+    (void)state;
+    char buf[16];
+    const char *why;
+    struct host h;
+    assert_int_equal(talk("OK count=1 threshold=25 activated=0\n", buf, sizeof buf, 2000, &why, &h),
+                     0);
+    assert_string_equal(why, "answer line too long");
+}
+
+static void test_silence_until_the_deadline(void **state)
+{
+    (void)state;
+    char buf[64];
+    const char *why;
+    struct host h;
+    uint64_t t0 = kmsdns_now_ms();
+    assert_int_equal(talk(NULL, buf, sizeof buf, 150, &why, &h), 0);
+    uint64_t took = kmsdns_now_ms() - t0;
+    assert_string_equal(why, strerror(ETIMEDOUT));
+    assert_true(took >= 150);
+    assert_true(took < 2000);
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd); /* bound, never listened on, now free: nobody there */
+    struct kmsdns_addr a = {.len = sizeof sa};
+    memcpy(&a.ss, &sa, sizeof sa);
+    char buf[64];
+    const char *why = NULL;
+    assert_int_equal(
+        client_talk(&a, request, strlen(request), buf, sizeof buf, kmsdns_now_ms() + 2000, &why),
+        0);
+    assert_string_equal(why, strerror(ECONNREFUSED));
+}
+
+/* client_ask(): OK and ERR are v1 answers; anything else comes back quoted. */
+static void test_ask_parses_or_quotes(void **state)
+{
+    (void)state;
+    struct kmsdns_addr a;
+    struct host h;
+    struct kmsdns_hostproto_reply r;
+    char why[CLIENT_QUOTE_BUF];
+
+    host_start(&h, "OK count=26 threshold=25 activated=1 validity=259200 renewal=10080 retry=120\n",
+               &a);
+    assert_true(client_ask(&a, request, strlen(request), 2, &r, why));
+    host_stop(&h);
+    assert_true(r.ok);
+    assert_int_equal(r.answer.count, 26);
+    assert_true(r.answer.activated);
+
+    host_start(&h, "ERR edition-not-covered no such edition\n", &a);
+    assert_true(client_ask(&a, request, strlen(request), 2, &r, why));
+    host_stop(&h);
+    assert_false(r.ok);
+    assert_string_equal(r.code, "edition-not-covered");
+
+    host_start(&h, "HELLO\x01 world\n", &a);
+    assert_false(client_ask(&a, request, strlen(request), 2, &r, why));
+    host_stop(&h);
+    assert_string_equal(why, "HELLO. world");
+
+    host_start(&h, "", &a);
+    assert_false(client_ask(&a, request, strlen(request), 2, &r, why));
+    host_stop(&h);
+    assert_string_equal(why, "closed without an answer");
+}
+
+static void test_quote(void **state)
+{
+    (void)state;
+    char out[CLIENT_QUOTE_BUF], in[200];
+    assert_string_equal(client_quote("a\tb\x1b[0m\xc3\xa9z", 10, out), "a.b.[0m..z");
+    memset(in, 'x', sizeof in);
+    assert_int_equal(strlen(client_quote(in, sizeof in, out)), 80);
+    assert_string_equal(client_quote("", 0, out), "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_answer_line),   cmocka_unit_test(test_closed_without_answer),
+        cmocka_unit_test(test_line_too_long), cmocka_unit_test(test_silence_until_the_deadline),
+        cmocka_unit_test(test_refused),       cmocka_unit_test(test_ask_parses_or_quotes),
+        cmocka_unit_test(test_quote),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
