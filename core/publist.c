@@ -280,6 +280,9 @@ int kmsdns_publist_load_buffer(kmsdns_publist *pl, const void *data, size_t len,
     if (kmsdns_reg_is_reg(text)) {
         struct reg_ctx ctx = {pl, source, diag};
         rc = kmsdns_reg_parse(text, tlen, source, reg_entry, &ctx, diag);
+        /* the .reg reader's own allocations fail without a message */
+        if (rc == KMSDNS_NOMEM && diag != NULL && diag->text[0] == '\0')
+            kmsdns_diag_set(diag, rc, source, 0, "out of memory");
     } else {
         rc = load_plain(pl, text, tlen, source, diag);
     }

@@ -41,12 +41,19 @@ void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
 static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Set when add() could not grow a list: the checks go on (they return
+ * nothing), and kmsdns_audit_check() then fails as a whole rather than
+ * report a domain with a problem missing. Per thread, like the call. */
+static _Thread_local bool add_failed;
+
 static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
                const char *fmt, ...)
 {
     struct kmsdns_problem *nv = realloc(*v, (*n + 1) * sizeof **v);
-    if (nv == NULL)
+    if (nv == NULL) {
+        add_failed = true;
         return KMSDNS_NOMEM;
+    }
     *v = nv;
     struct kmsdns_problem *p = &nv[(*n)++];
     p->code = code;
@@ -306,6 +313,7 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
     if (out->servers == NULL)
         return KMSDNS_NOMEM;
     out->nservers = nobs;
+    add_failed = false;
     for (size_t i = 0; i < nobs; i++) {
         struct kmsdns_server_result *sr = &out->servers[i];
         kmsdns_addr_format(&obs[i].addr, sr->server);
@@ -319,6 +327,10 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
         if (judged(&obs[i]))
             check_server(&out->servers[i], owner, exp, &obs[i]);
     compare(out->servers, obs, nobs, owner);
+    if (add_failed) {
+        kmsdns_domain_result_deinit(out);
+        return KMSDNS_NOMEM;
+    }
     out->status = worst(out->problems, out->nproblems, KMSDNS_SEV_OK);
     for (size_t i = 0; i < nobs; i++) {
         struct kmsdns_server_result *sr = &out->servers[i];
