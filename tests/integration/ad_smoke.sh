@@ -7,41 +7,25 @@
 # messages are printed, not judged: the DC signs its responses in a way BIND's
 # nsupdate rejects (exit 2 even on success), so the records served decide.
 # Usage: ad_smoke.sh AD_DIR
-set -euo pipefail
-
-T=$(basename "$0" .sh)
-fail() { echo "$T: FAIL: $*" >&2; exit 1; }
-check() { echo "$T: checking $*"; }
-ok() { echo "$T:   ok: $*"; }
-info() { echo "$T:   info: $*"; }
-
-[ $# -ge 1 ] && [ -n "$1" ] || { echo "usage: $0 AD_DIR" >&2; exit 2; }
-[ -r "$1/env" ] || fail "no $1/env: is the AD fixture running? (tests/lab/ad start $1)"
-# shellcheck disable=SC1091
-. "$1/env"
-unset KRB5CCNAME KRB5_KTNAME KRB5_CLIENT_KTNAME
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" ad "${1:-}"
 
 SRV_NAME=_vlmcs._tcp.$AD_ZONE
 REC1="0 0 1688 kms1.$AD_ZONE."
 REC2="0 0 1688 kms2.$AD_ZONE."
 
-WORK=$(mktemp -d "$AD_CCACHE_DIR/$T.XXXXXX")
-_cleanup() {
-  local rc=$? d
-  set +e
-  # The SRV records, as Administrator (whatever the test left behind).
+# The SRV records, as Administrator (whatever the test left behind).
+admin_clean() {
+  local d
   for d in "$REC1" "$REC2"; do
-    q "$SRV_NAME" SRV | grep -Fxq -- "$d" || continue
+    dc_q "$SRV_NAME" SRV | grep -Fxq -- "$d" || continue
     admin_dns delete "$d" || echo "$T: warning: could not delete $SRV_NAME SRV $d" >&2
   done
-  rm -rf "$WORK"
-  if [ $rc -eq 0 ]; then echo "$T: PASS"; else echo "$T: FAIL (exit $rc)" >&2; fi
-  exit $rc
 }
-trap _cleanup EXIT
+at_exit admin_clean
 
-# q NAME TYPE: the answer RRs' data from the DC (dig +short), sorted.
-q() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" "$1" "$2" | sort; }
+# dc_q NAME TYPE: the answer RRs' data from the DC (dig +short), sorted.
+dc_q() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" "$1" "$2" | sort; }
 
 # admin_dns add|delete "PRIO WEIGHT PORT TARGET.": the SRV record at
 # _vlmcs._tcp, as Administrator over the DC's RPC interface.
@@ -53,9 +37,9 @@ admin_dns() {
     >"$WORK/samba-tool.out" 2>&1 || { cat "$WORK/samba-tool.out" >&2; return 1; }
 }
 
-# nsu CCACHE <<< COMMANDS: nsupdate -g against the DC for the zone, one
+# dc_nsu CCACHE <<< COMMANDS: nsupdate -g against the DC for the zone, one
 # "send" appended. Sets NSU_RC and NSU_OUT; never fails by itself.
-nsu() {
+dc_nsu() {
   local cmds
   cmds=$(cat)
   set +e
@@ -68,8 +52,8 @@ nsu_report() { # WHAT
   info "$1: nsupdate exit $NSU_RC: $(printf '%s\n' "$NSU_OUT" | grep -v '^[[:space:]]*$' | tr '\n' '|' | sed 's/|$//')"
 }
 
-expect_rr() {
-  q "$1" "$2" | grep -Fxq -- "$3" || fail "$1 $2 '$3' not served (got: $(q "$1" "$2" | tr '\n' '|'))"
+dc_expect_rr() {
+  dc_q "$1" "$2" | grep -Fxq -- "$3" || fail "$1 $2 '$3' not served (got: $(dc_q "$1" "$2" | tr '\n' '|'))"
   ok "served: $1 $2 $3"
 }
 
@@ -78,13 +62,13 @@ out=$(dig +norec +time=2 +tries=2 @"$AD_DC_IP" "$AD_ZONE" SOA) || fail "dig @$AD
 printf '%s\n' "$out" | grep -q 'status: NOERROR' || fail "SOA query: $(printf '%s\n' "$out" | grep -m1 'status:')"
 printf '%s\n' "$out" | grep -Eiq 'flags:[^;]* aa[ ;]' || fail "SOA answer without aa: $(printf '%s\n' "$out" | grep -m1 'flags:')"
 printf '%s\n' "$out" | grep -q "^;; SERVER: $AD_DC_IP#53" || fail "answer not from $AD_DC_IP"
-mname=$(q "$AD_ZONE" SOA | awk '{ sub(/\.$/, "", $1); print $1 }')
+mname=$(dc_q "$AD_ZONE" SOA | awk '{ sub(/\.$/, "", $1); print $1 }')
 [ "$mname" = "$AD_NS" ] || fail "SOA MNAME '$mname', env says AD_NS='$AD_NS'"
 ok "NOERROR aa, MNAME $mname"
 
 check "A records of the KMS hosts"
-expect_rr "kms1.$AD_ZONE" A "$AD_KMS1_IP"
-expect_rr "kms2.$AD_ZONE" A "$AD_KMS2_IP"
+dc_expect_rr "kms1.$AD_ZONE" A "$AD_KMS1_IP"
+dc_expect_rr "kms2.$AD_ZONE" A "$AD_KMS2_IP"
 
 check "kinit -k -t for both KMS hosts"
 for h in 1 2; do
@@ -96,32 +80,32 @@ for h in 1 2; do
 done
 
 check "the SRV name is unused"
-[ -z "$(q "$SRV_NAME" SRV)" ] || fail "$SRV_NAME already has SRV records: $(q "$SRV_NAME" SRV | tr '\n' '|')"
+[ -z "$(dc_q "$SRV_NAME" SRV)" ] || fail "$SRV_NAME already has SRV records: $(dc_q "$SRV_NAME" SRV | tr '\n' '|')"
 ok "no SRV at $SRV_NAME"
 
 check "kms1 adds its SRV record with nsupdate -g"
-nsu "$WORK/kms1.cc" <<<"update add $SRV_NAME 3600 SRV $REC1"
+dc_nsu "$WORK/kms1.cc" <<<"update add $SRV_NAME 3600 SRV $REC1"
 nsu_report "kms1 add"
-expect_rr "$SRV_NAME" SRV "$REC1"
+dc_expect_rr "$SRV_NAME" SRV "$REC1"
 
 check "kms2 adds its own SRV record at the same name (kms1 owns it)"
-nsu "$WORK/kms2.cc" <<<"update add $SRV_NAME 3600 SRV $REC2"
+dc_nsu "$WORK/kms2.cc" <<<"update add $SRV_NAME 3600 SRV $REC2"
 nsu_report "kms2 add"
-if q "$SRV_NAME" SRV | grep -Fxq -- "$REC2"; then
+if dc_q "$SRV_NAME" SRV | grep -Fxq -- "$REC2"; then
   info "kms2's record IS served"
 else
   info "kms2's record is not served"
 fi
 
 check "kms2 deletes kms1's SRV record"
-nsu "$WORK/kms2.cc" <<<"update delete $SRV_NAME SRV $REC1"
+dc_nsu "$WORK/kms2.cc" <<<"update delete $SRV_NAME SRV $REC1"
 nsu_report "kms2 delete kms1's record"
-expect_rr "$SRV_NAME" SRV "$REC1"
+dc_expect_rr "$SRV_NAME" SRV "$REC1"
 
 check "cleanup as $AD_ADMIN_USER"
 for d in "$REC1" "$REC2"; do
-  q "$SRV_NAME" SRV | grep -Fxq -- "$d" || continue
+  dc_q "$SRV_NAME" SRV | grep -Fxq -- "$d" || continue
   admin_dns delete "$d" || fail "samba-tool dns delete $SRV_NAME SRV $d failed"
 done
-[ -z "$(q "$SRV_NAME" SRV)" ] || fail "$SRV_NAME still has SRV records: $(q "$SRV_NAME" SRV | tr '\n' '|')"
+[ -z "$(dc_q "$SRV_NAME" SRV)" ] || fail "$SRV_NAME still has SRV records: $(dc_q "$SRV_NAME" SRV | tr '\n' '|')"
 ok "no SRV at $SRV_NAME"

@@ -9,10 +9,9 @@
 # report with a host down, verify --probe rpc noticing the stopped host, and
 # the exits when nothing can be found.
 # usage: client_discover.sh LAB_DIR HOSTD CLIENT VERIFY
-. "$(dirname "$0")/common.sh" "$1"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 HOSTD=$2 CLIENT=$3 VERIFY=$4
-. "$(dirname "$0")/hostd_common.sh"
-T=client_discover
 
 PORT=$(free_port)
 R=127.0.0.1:$LAB_NAMED_PORT
@@ -25,7 +24,6 @@ NSU
 }
 cleanup_records
 at_exit cleanup_records
-at_exit 'kill -9 ${PID1:-} ${PID2:-} 2>/dev/null || true'
 
 conf() { # NAME ADDRESS CORP-WEIGHT BRANCH-PRIORITY
   local kt
@@ -40,6 +38,7 @@ conf kms2 127.0.0.12 40 10 >"$WORK/kms2.conf"
 start() { # NAME: starts it in the background, waits for its two domains to be ok
   "$HOSTD" -c "$WORK/$1.conf" --foreground 2>>"$WORK/$1.log" &
   eval "PID${1#kms}=$!"
+  at_exit_kill $!
   local a=127.0.0.$((10 + ${1#kms}))
   for _ in $(seq 1 100); do
     [ "$("$CLIENT" --kms "$a:$PORT" --status 2>/dev/null | grep -c ' ok@')" = 2 ] && return 0

@@ -5,7 +5,8 @@
 # bad-request path of the SPEC with its timing, and the DCE/RPC bind.
 # usage: hostd.sh HOSTD CLIENT HOSTPOKE
 HOSTD=$1 CLIENT=$2 POKE=$3
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
 
 PORT=$(free_port)
 CONF=$WORK/h.conf
@@ -18,33 +19,29 @@ ask() {
   [ "$rc" -eq "$3" ] || fail "client $1 ($2): exit $rc, expected $3: $out"
   jq -r '"\(.count) \(.activated)"' <<<"$out"
 }
-expect() { # WHAT GOT WANT
-  [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
-  ok "$1: $2"
-}
 
 check "the guide's example, from an empty database"
 start_hostd "$CONF"
-expect "capacity before any client" "$(status_field "$PORT" capacity)" 10
-expect "1st Windows 7" "$(ask 1 win7-enterprise 1)" "1 false"
-expect "capacity grows with the first client edition" "$(status_field "$PORT" capacity)" 50
-expect "2nd Windows 7" "$(ask 2 win7-professional 1)" "2 false"
-expect "3rd Windows 7" "$(ask 3 win7-enterprise-n 1)" "3 false"
-expect "a Server 2008 R2 then" "$(ask 4 ws2008r2-enterprise 1)" "4 false"
-expect "5th request, a server edition: activated" "$(ask 5 ws2008r2-datacenter 0)" "5 true"
-expect "5th count, a client edition would not be" "$(ask 5 win7-enterprise 1)" "5 false"
+expect_eq "capacity before any client" "$(status_field "$PORT" capacity)" 10
+expect_eq "1st Windows 7" "$(ask 1 win7-enterprise 1)" "1 false"
+expect_eq "capacity grows with the first client edition" "$(status_field "$PORT" capacity)" 50
+expect_eq "2nd Windows 7" "$(ask 2 win7-professional 1)" "2 false"
+expect_eq "3rd Windows 7" "$(ask 3 win7-enterprise-n 1)" "3 false"
+expect_eq "a Server 2008 R2 then" "$(ask 4 ws2008r2-enterprise 1)" "4 false"
+expect_eq "5th request, a server edition: activated" "$(ask 5 ws2008r2-datacenter 0)" "5 true"
+expect_eq "5th count, a client edition would not be" "$(ask 5 win7-enterprise 1)" "5 false"
 for i in $(seq 6 24); do ask "$i" vista-business 1 >/dev/null; done
-expect "24th client: not yet" "$(status_field "$PORT" count)" 24
-expect "25th request: clients activate" "$(ask 25 win7-enterprise 0)" "25 true"
-expect "a renewal does not grow the count" "$(ask 1 win7-enterprise 0)" "25 true"
+expect_eq "24th client: not yet" "$(status_field "$PORT" count)" 24
+expect_eq "25th request: clients activate" "$(ask 25 win7-enterprise 0)" "25 true"
+expect_eq "a renewal does not grow the count" "$(ask 1 win7-enterprise 0)" "25 true"
 out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid 25)" --name pc25 --edition win7-enterprise --format json)
-expect "intervals handed out" "$(jq -c '[.validity,.renewal,.retry,.threshold]' <<<"$out")" "[259200,10080,120,25]"
+expect_eq "intervals handed out" "$(jq -c '[.validity,.renewal,.retry,.threshold]' <<<"$out")" "[259200,10080,120,25]"
 
 check "refused editions change nothing and are logged"
 rc=0; out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid 99)" --edition win8-pro 2>&1) || rc=$?
 [ $rc -eq 1 ] && grep -q "refused: unknown-edition" <<<"$out" || fail "unknown edition: exit $rc: $out"
 ok "unknown-edition, exit 1"
-expect "count after refusals" "$(status_field "$PORT" count)" 25
+expect_eq "count after refusals" "$(status_field "$PORT" count)" 25
 
 check "STATUS without --kms: 127.0.0.1 on the config's [host] port"
 "$CLIENT" -c "$CONF" --status | grep -q "^  count  *25$" || fail "kmsdns-client -c CONF --status: $("$CLIENT" -c "$CONF" --status 2>&1)"
@@ -52,18 +49,18 @@ ok "kmsdns-client -c CONF --status"
 
 check "STATUS over IPv6 loopback and its fields"
 st=$("$CLIENT" --kms "[::1]:$PORT" --status --format json)
-expect "STATUS key-group/port/publish" "$(jq -c '.status|[."key-group",.port,.publish]' <<<"$st")" "[\"server-c\",$PORT,0]"
+expect_eq "STATUS key-group/port/publish" "$(jq -c '.status|[."key-group",.port,.publish]' <<<"$st")" "[\"server-c\",$PORT,0]"
 
 check "restart keeps the count and capacity"
 stop_hostd
 start_hostd "$CONF"
-expect "count after restart" "$(status_field "$PORT" count)" 25
-expect "capacity after restart" "$(status_field "$PORT" capacity)" 50
-expect "known CMID after restart is a renewal" "$(ask 3 win7-enterprise 0)" "25 true"
+expect_eq "count after restart" "$(status_field "$PORT" count)" 25
+expect_eq "capacity after restart" "$(status_field "$PORT" capacity)" 50
+expect_eq "known CMID after restart is a renewal" "$(ask 3 win7-enterprise 0)" "25 true"
 rows=$(sqlite3 "$WORK/host.db" "SELECT count(*) FROM log WHERE result = 'unknown-edition' AND cmid = '$(cmid 99)'")
-expect "the refused request is in the request log" "$rows" 1
+expect_eq "the refused request is in the request log" "$rows" 1
 rows=$(sqlite3 "$WORK/host.db" "SELECT name || ' ' || count || ' ' || result FROM log WHERE cmid = '$(cmid 25)' ORDER BY rowid LIMIT 1")
-expect "log row of client 25" "$rows" "pc25 25 activated"
+expect_eq "log row of client 25" "$rows" "pc25 25 activated"
 
 check "key group: a server-a host refuses Datacenter"
 stop_hostd
@@ -72,7 +69,7 @@ start_hostd "$CONF"
 rc=0; out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid 50)" --edition ws2008r2-datacenter 2>&1) || rc=$?
 [ $rc -eq 1 ] && grep -q "refused: edition-not-covered" <<<"$out" || fail "not covered: exit $rc: $out"
 ok "edition-not-covered: $out"
-expect "web edition is covered" "$(ask 51 ws2008r2-web 0)" "26 true"
+expect_eq "web edition is covered" "$(ask 51 ws2008r2-web 0)" "26 true"
 
 check "bad requests (each answered ERR bad-request)"
 bad() { # WHAT, bytes on stdin; optional --shut
@@ -94,7 +91,7 @@ printf 'REQUEST v1 cmid=%s edition=win7-enterprise name=a' "$(cmid 1)" | bad "no
 printf 'STATUS v1 now\n' | bad "STATUS with a field"
 head -c 513 /dev/zero | tr '\0' 'A' | bad "513 bytes, no newline, connection left open"
 count=$(status_field "$PORT" count)
-expect "count after the bad requests" "$count" 26
+expect_eq "count after the bad requests" "$count" 26
 
 check "silence: EOF before any byte, and the 5 s deadline"
 got=$(printf '' | "$POKE" 127.0.0.1 "$PORT" --shut 2>&1 >"$WORK/out")
@@ -111,11 +108,11 @@ check "DCE/RPC bind"
 kms_bind='\x05\x00\x0b\x03\x10\x00\x00\x00\x48\x00\x00\x00\x07\x00\x00\x00\xd0\x16\xd0\x16\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01\x00\x75\x21\xc8\x51\x4e\x84\x50\x47\xb0\xd8\xec\x25\x55\x55\xbc\x06\x01\x00\x00\x00\x04\x5d\x88\x8a\xeb\x1c\xc9\x11\x9f\xe8\x08\x00\x2b\x10\x48\x60\x02\x00\x00\x00'
 ptype_call() { echo "$(od -An -tu1 -j2 -N1 "$1" | tr -d ' \n') $(od -An -tu4 -j12 -N4 "$1" | tr -d ' \n')"; }
 printf "$kms_bind" | "$POKE" 127.0.0.1 "$PORT" 2>/dev/null >"$WORK/ack" || true
-expect "KMS v1.0 bind -> bind_ack, call_id echoed" "$(ptype_call "$WORK/ack")" "12 7"
+expect_eq "KMS v1.0 bind -> bind_ack, call_id echoed" "$(ptype_call "$WORK/ack")" "12 7"
 printf "${kms_bind/\\x01\\x00\\x00\\x00\\x04/\\x02\\x00\\x00\\x00\\x04}" | "$POKE" 127.0.0.1 "$PORT" 2>/dev/null >"$WORK/nak" || true
-expect "KMS v2.0 bind -> bind_nak" "$(ptype_call "$WORK/nak")" "13 7"
+expect_eq "KMS v2.0 bind -> bind_nak" "$(ptype_call "$WORK/nak")" "13 7"
 printf "${kms_bind/\\x75\\x21/\\x76\\x21}" | "$POKE" 127.0.0.1 "$PORT" 2>/dev/null >"$WORK/nak" || true
-expect "other interface -> bind_nak" "$(ptype_call "$WORK/nak")" "13 7"
+expect_eq "other interface -> bind_nak" "$(ptype_call "$WORK/nak")" "13 7"
 printf "${kms_bind/\\x0b\\x03/\\x00\\x03}" | "$POKE" 127.0.0.1 "$PORT" 2>/dev/null >"$WORK/none" || true
 [ ! -s "$WORK/none" ] || fail "a DCE/RPC request PDU was answered"
 ok "DCE/RPC request PDU (not a bind): closed without an answer"
@@ -164,9 +161,9 @@ ok "detached start with a bad database: the starting command says why, exit 1"
 
 check "client errors"
 rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --status 2>/dev/null || rc=$?
-expect "nobody listening: exit" "$rc" 3
+expect_eq "nobody listening: exit" "$rc" 3
 rc=0; "$CLIENT" --kms "127.0.0.1:$PORT" --cmid nope 2>/dev/null || rc=$?
-expect "bad --cmid: exit" "$rc" 2
+expect_eq "bad --cmid: exit" "$rc" 2
 # refused before anything is sent (no resolver is asked)
 for args in "--fleet 10 --mix win7-enterprise=50" "--fleet 10 --mix win9=100" "--fleet 10 --kms 127.0.0.1" \
   "--mix win7-enterprise=100" "--fleet 0" "--domain bad..name --fleet 3"; do
@@ -176,7 +173,7 @@ done
 ok "fleet and option misuse: exit 2, with the reason"
 
 check "STATUS from a non-loopback address: ERR forbidden (in a network namespace of our own)"
-if [ "$(id -u)" -ne 0 ]; then
+if ! is_root; then
   echo "$T: NOTE: not root, cannot create a network namespace: this part is not run"
 else
   write_conf "$WORK/ns.conf" "$PORT"

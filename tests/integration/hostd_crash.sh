@@ -13,7 +13,8 @@
 #    table's rows are exactly that many.
 # usage: hostd_crash.sh HOSTD CLIENT [ROUNDS]
 HOSTD=$1 CLIENT=$2 ROUNDS=${3:-6}
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
 
 PORT=$(free_port)
 CONF=$WORK/h.conf

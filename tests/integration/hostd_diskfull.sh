@@ -8,19 +8,12 @@
 # fills, so it needs root (exit 77, skipped, otherwise).
 # usage: hostd_diskfull.sh HOSTD CLIENT HOSTLOAD
 HOSTD=$1 CLIENT=$2 LOAD=$3
-if [ "$(id -u)" != 0 ]; then
-  echo "hostd_diskfull: SKIP: needs root to mount a tmpfs"
-  exit 77
-fi
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" root # to mount a tmpfs
 
 MNT=$WORK/db
-_umount_db() {
-  _kill_hostd
-  umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
-}
-# the daemon goes first (it holds the database open), then the mount, then WORK
-trap '_rc=$?; set +e; _umount_db; (exit $_rc); _cleanup' EXIT
+# at exit the daemon goes first (it holds the database open), then the mount, then WORK
+at_exit 'umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true'
 mkdir "$MNT"
 mount -t tmpfs -o size=1m,mode=0700 kmsdns-test "$MNT" || fail "cannot mount a tmpfs on $MNT"
 

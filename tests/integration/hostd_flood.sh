@@ -8,7 +8,8 @@
 # floods the cap with idle connections.
 # usage: hostd_flood.sh HOSTD CLIENT HOSTPOKE HOSTFLOOD
 HOSTD=$1 CLIENT=$2 POKE=$3 FLOOD=$4
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
 
 PORT=$(free_port)
 CONF=$WORK/h.conf
@@ -37,6 +38,7 @@ ok "count still 0"
 check "2,000 idle connections (max-connections 64) while real clients ask"
 "$POKE" 127.0.0.1 "$PORT" --idle 2000 --hold 4000 >"$WORK/idle.out" 2>"$WORK/idle.err" &
 idle_pid=$!
+at_exit_kill "$idle_pid"
 sleep 1
 for i in $(seq 1 20); do
   out=$("$CLIENT" --kms "127.0.0.1:$PORT" --cmid "$(cmid "$i")" --edition win7-enterprise --format json --timeout 3) ||
@@ -67,6 +69,7 @@ ok "peak RSS during all this: ${rss} kB"
 check "a slow client (127.0.0.3, 50 ms to send) while 127.0.0.2 floods 3,000 idle connections/s"
 "$FLOOD" 127.0.0.1 "$PORT" --from 127.0.0.2 --flood 3000 --for 120000 >"$WORK/flood.out" 2>"$WORK/flood.err" &
 flood_pid=$!
+at_exit_kill "$flood_pid"
 sleep 0.5
 slow=$("$FLOOD" 127.0.0.1 "$PORT" --from 127.0.0.3 --slow 100 --wait 50 2>"$WORK/slow.err") ||
   fail "slow client: $(cat "$WORK/slow.err")"

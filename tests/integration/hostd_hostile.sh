@@ -15,7 +15,8 @@
 # usage: hostd_hostile.sh HOSTD CLIENT HOSTLOAD [PARTS]
 # PARTS (default all): a subset of "modes user links rm", to run one part alone.
 HOSTD=$1 CLIENT=$2 LOAD=$3 PARTS=${4:-modes user links rm}
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
 
 PORT=$(free_port)
 CONF=$WORK/h.conf
@@ -57,7 +58,7 @@ make_user() {
   [ -z "$U" ] || return 0
   U=kmsdnsh$$
   useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || fail "useradd $U"
-  trap 'rc_=$?; _kill_hostd; userdel "$U" 2>/dev/null || true; (exit $rc_); _cleanup' EXIT
+  at_exit "userdel $U 2>/dev/null || true" # after the daemon is stopped
   chmod o+x "$WORK"
 }
 
@@ -188,7 +189,7 @@ part_rm() {
 }
 
 for p in $PARTS; do
-  if [ "$p" != modes ] && [ "$p" != rm ] && [ "$(id -u)" -ne 0 ]; then
+  if [ "$p" != modes ] && [ "$p" != rm ] && ! is_root; then
     echo "$T: NOTE: not root: part $p ([host] user) is not run"
     continue
   fi

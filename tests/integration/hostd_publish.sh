@@ -7,10 +7,9 @@
 # list, new priority) and refuses a bad one (the running one stays).
 # Assertions are on what named serves (dig) and on STATUS.
 # usage: hostd_publish.sh LAB_DIR HOSTD CLIENT
-. "$(dirname "$0")/common.sh" "$1"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 HOSTD=$2 CLIENT=$3
-. "$(dirname "$0")/hostd_common.sh"
-T=hostd_publish
 
 PORT=$(free_port)
 NP=$LAB_NAMED_PORT

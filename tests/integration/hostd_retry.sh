@@ -5,10 +5,9 @@
 # not serve fails at start, is tried again about 30 s later, and the next
 # retry is announced 60 s out. Slow by nature (about 32 s).
 # usage: hostd_retry.sh LAB_DIR HOSTD CLIENT
-. "$(dirname "$0")/common.sh" "$1"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 HOSTD=$2 CLIENT=$3
-. "$(dirname "$0")/hostd_common.sh"
-T=hostd_retry
 
 PORT=$(free_port)
 {

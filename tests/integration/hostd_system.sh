@@ -6,7 +6,8 @@
 # low-priority (nice 10), and the systemd units pass systemd-analyze verify.
 # usage: hostd_system.sh HOSTD CLIENT HOSTLOAD UNIT_DIR_BUILD SOURCE_DIR
 HOSTD=$1 CLIENT=$2 LOAD=$3 BUILD=$4 SRC=$5
-. "$(dirname "$0")/hostd_common.sh"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh"
 
 PORT=$(free_port)
 CONF=$WORK/h.conf
@@ -27,6 +28,7 @@ check "SIGTERM in the middle of a load loses nothing acknowledged"
 start_hostd "$CONF"
 "$LOAD" -a "127.0.0.1:$PORT" -n 200000 -c 32 -o "$WORK/acked" -t 3000 >"$WORK/load.out" 2>"$WORK/load.err" &
 load_pid=$!
+at_exit_kill "$load_pid"
 for _ in $(seq 1 100); do [ "$(wc -l <"$WORK/acked" 2>/dev/null || echo 0)" -ge 2000 ] && break; sleep 0.02; done
 kill -TERM "$HOSTD_PID"
 rc=0; wait "$HOSTD_PID" || rc=$?
@@ -39,13 +41,13 @@ lost=$(comm -23 <(cut -d' ' -f1 "$WORK/acked" | sort) <(sqlite3 "$WORK/host.db" 
 [ -z "$lost" ] || fail "acknowledged but not in the request log after SIGTERM: $lost"
 ok "exit 0; $acked acknowledged requests, every one in the database ($(cat "$WORK/load.out"))"
 
-if [ "$(id -u)" -ne 0 ]; then
+if ! is_root; then
   echo "$T: NOTE: not root: the privilege-drop part is not run"
 else
   check "privilege drop to [host] user, and low-priority"
   U=kmsdnst$$
   useradd --system --no-create-home --shell /usr/sbin/nologin "$U" || fail "useradd $U"
-  trap 'rc_=$?; userdel "$U" 2>/dev/null; (exit $rc_); _cleanup' EXIT
+  at_exit "userdel $U 2>/dev/null" # after the daemon is stopped
   uid=$(id -u "$U") gid=$(id -g "$U")
   mkdir -p "$WORK/state" && chown "$U:$U" "$WORK/state" && chmod o+x "$WORK"
   write_conf "$CONF" "$PORT" "user = $U" "low-priority = yes"

@@ -8,19 +8,13 @@
 # Needs root (unshare for a predictable PID, runuser for the other user).
 # usage: hostile_files.sh VERIFY PUBLISH CLIENT RPCLISTENER
 VERIFY=$1 PUBLISH=$2 CLIENT=$3 RPCLISTENER=$4
-HOSTD=/bin/false # hostd_common.sh wants one; no daemon runs here
-. "$(dirname "$0")/hostd_common.sh"
-[ "$(id -u)" -eq 0 ] || { echo "$T: SKIP: needs root"; exit 77; }
-BG=() # listeners and runs started here, stopped at exit whatever happens
-_kill_hostd() {
-  local p
-  for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-  pkill -u "$EVIL" -f "kmsdns-publish -c $WORK/" 2>/dev/null
-  return 0
-}
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" root
 
 chmod 0755 "$WORK"
 EVIL=nobody
+# the publish run started as EVIL (below runuser, so not our child)
+at_exit 'pkill -u "$EVIL" -f "kmsdns-publish -c $WORK/" 2>/dev/null'
 # A directory both root and the other user write to (a textfile-collector
 # directory, a shared state directory), and a root-only file to protect.
 SHARED=$WORK/shared
@@ -128,7 +122,7 @@ check "kmsdns-client --status: a host's escapes never reach the terminal"
 hport=$(free_port)
 "$RPCLISTENER" "$hport" hostile >/dev/null 2>&1 &
 lpid=$!
-BG+=("$lpid")
+at_exit_kill "$lpid"
 for _ in $(seq 50); do port_busy "$hport" && break; sleep 0.05; done
 set +e
 "$CLIENT" --status --kms "127.0.0.1:$hport" >"$WORK/out" 2>"$WORK/err"
@@ -145,7 +139,7 @@ check "a run that holds a TSIG key cannot dump core and is not dumpable"
 sport=$(free_port)
 "$RPCLISTENER" "$sport" silent >/dev/null 2>&1 &
 spid=$!
-BG+=("$spid")
+at_exit_kill "$spid"
 for _ in $(seq 50); do port_busy "$sport" && break; sleep 0.05; done
 cp "$KEY" "$WORK/evil.key" && chown "$EVIL" "$WORK/evil.key"
 cat >"$WORK/hang.conf" <<EOF
@@ -164,7 +158,7 @@ chmod 0644 "$WORK/hang.conf"
 runuser -u "$EVIL" -- bash -c "ulimit -c unlimited; exec '$PUBLISH' -c '$WORK/hang.conf' --tcp" \
   >/dev/null 2>&1 &
 ppid_=$!
-BG+=("$ppid_")
+at_exit_kill "$ppid_"
 pub=
 for _ in $(seq 40); do
   pub=$(pgrep -u "$EVIL" -f "kmsdns-publish -c $WORK/hang.conf" | head -1) || true

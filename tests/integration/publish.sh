@@ -8,9 +8,11 @@
 # the server does not serve, a bad config, --tcp, --wait, --format json.
 # Every assertion is on what the server then serves (dig) or logged.
 # Usage: publish.sh LAB_DIR named|knot PATH_TO_kmsdns-publish
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 SERVER=${2:?server kind}
 PUB=${3:?path to kmsdns-publish}
+PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 command -v jq >/dev/null || fail "jq is needed (scripts/deps installs it)"
 case "$SERVER" in
 named) PORT=$LAB_NAMED_PORT LOG=$LAB_NAMED_LOG OKPAT="update section prescan OK" ;;
@@ -36,15 +38,6 @@ conf() {
   } >"$f"
   echo "$f"
 }
-# run ARGS...: runs kmsdns-publish; sets RC and OUT (stdout), ERR (stderr)
-run() {
-  set +e
-  OUT=$("$PUB" "$@" 2>"$WORK/stderr")
-  RC=$?
-  set -e
-  ERR=$(cat "$WORK/stderr")
-}
-expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: exit $RC, expected $1; stdout: $OUT; stderr: $ERR"; }
 serial() { dig +short +norec -p "$PORT" @127.0.0.1 SOA "$1" | awk '{print $3}'; }
 updates_logged() { count "$LOG" "$OKPAT"; }
 # wait_log N: until the server has logged N accepted UPDATEs (logs may lag a little)
@@ -181,8 +174,7 @@ fi
 ok "corp published after the batch was split; hq refused with a clear message"
 
 check "an unreachable server is exit 3"
-closed=$((PORT + 100))
-while ss -Hlun "sport = :$closed" | grep -q .; do closed=$((closed + 1)); done
+closed=$(free_port)
 sed "s/^server = .*/server = 127.0.0.1:$closed/" "$WORK/a.conf" >"$WORK/f.conf"
 run -c "$WORK/f.conf"
 expect_rc 3 "unreachable"

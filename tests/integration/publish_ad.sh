@@ -7,18 +7,11 @@
 # with SERVFAIL and told it is the record's ACL; gss.microsoft.com works;
 # withdraw works. Judged by what the DC serves (dig).
 # Usage: publish_ad.sh AD_DIR PATH_TO_kmsdns-publish
-set -euo pipefail
-T=publish_ad
-fail() { echo "$T: FAIL: $*" >&2; exit 1; }
-check() { echo "$T: checking $*"; }
-ok() { echo "$T:   ok: $*"; }
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" ad "${1:-}"
 [ $# -eq 2 ] || { echo "usage: $0 AD_DIR PATH_TO_kmsdns-publish" >&2; exit 2; }
-[ -r "$1/env" ] || fail "no $1/env: is the AD fixture running? (tests/lab/ad start $1)"
-# shellcheck disable=SC1091
-. "$1/env"
 PUB=$2
-unset KRB5CCNAME
-WORK=$(mktemp -d "$AD_CCACHE_DIR/$T.XXXXXX")
+PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 OWNER=_vlmcs._tcp.$AD_ZONE
 served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "$OWNER" | sort; }
 admin_clean() {
@@ -30,21 +23,12 @@ admin_clean() {
       -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" >/dev/null 2>&1 || true
   done < <(dig +norec +short @"$AD_DC_IP" SRV "$OWNER" | awk '{print $4" "$3" "$1" "$2}')
 }
-finish() {
-  local rc=$?
-  set +e
-  admin_clean
-  rm -rf "$WORK"
-  if [ $rc -eq 0 ]; then echo "$T: PASS"; else echo "$T: FAIL (exit $rc)" >&2; fi
-  exit $rc
-}
-trap finish EXIT
+at_exit admin_clean
 conf() { # N [extra [dns] line]
   printf '[host]\nfqdn = kms%s.%s\nport = %s\n[dns]\nserver = %s\nauth = gss-tsig\n' "$1" "$AD_ZONE" "${PORT_KMS:-1688}" "$AD_DC_IP"
   printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${2:-}"
   printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
 }
-. "$(dirname "$0")/runpub.sh"
 admin_clean
 [ -z "$(served)" ] || fail "could not clean $OWNER up first"
 conf 1 >"$WORK/kms1.conf"
@@ -53,7 +37,7 @@ conf 2 >"$WORK/kms2.conf"
 check "kms1 publishes with GSS-TSIG; the DC's answer verifies under the AD variant, which is named"
 run -c "$WORK/kms1.conf" --format json
 expect 0 '"proof": "tsig-variant"' "publish"
-grep -q "signed its answer the Active Directory way" <<<"$OUT" || fail "variant not named: $OUT"
+output | grep -q "signed its answer the Active Directory way" || fail "variant not named: $(show)"
 [ "$(served)" = "0 100 1688 kms1.$AD_ZONE." ] || fail "served: $(served)"
 
 check "a second run is a no-op"

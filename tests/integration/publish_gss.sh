@@ -5,9 +5,11 @@
 # negotiation per server per run, keytab and ccache credentials, and every
 # Kerberos failure with its message and exit code.
 # Usage: publish_gss.sh LAB_DIR PATH_TO_kmsdns-publish PATH_TO_badproxy
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 PUB=${2:?path to kmsdns-publish}
 PROXY=${3:?path to badproxy}
+PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 T=publish_gss
 PORT=$LAB_NAMED_PORT
 CORP=_vlmcs._tcp.corp.example.test
@@ -26,7 +28,6 @@ conf() { # HOST(kms1|kms2) [extra [dns] lines...]
   printf '[publish]\ndomain = corp.example.test,0,100\ndomain = hq.corp.example.test,10,50\n'
   printf 'domain = branch.example.test,5,0\n'
 }
-. "$(dirname "$0")/runpub.sh"
 j() { jq -r "$1" <<<"$OUT"; }
 cleanup_records() {
   nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true
@@ -109,29 +110,22 @@ expect 3 "set \\[dns\\] server-principal" "unknown service principal"
 
 check "the KDC unreachable"
 sed "s/127.0.0.1:$LAB_KDC_PORT/127.0.0.1:$((LAB_KDC_PORT + 300))/g" "$KRB5_CONFIG" >"$WORK/dead-kdc.conf"
-set +e
-OUT=$(KRB5_CONFIG=$WORK/dead-kdc.conf "$PUB" -c "$WORK/kms1.conf" --withdraw 2>&1)
-RC=$?
-set -e
+KRB5_CONFIG=$WORK/dead-kdc.conf run -c "$WORK/kms1.conf" --withdraw
 expect 3 "no KDC answered" "KDC unreachable"
 
 check "a clock 600 s ahead: the KDC or the DNS server notices, and we say clocks differ"
-set +e
-OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-  faketime -f "+600s" "$PUB" -c "$WORK/kms1.conf" --withdraw 2>&1)
-RC=$?
-set -e
-[ "$RC" -eq 1 ] || [ "$RC" -eq 3 ] || fail "skew: exit $RC: $OUT"
-grep -Eqi "clock" <<<"$OUT" || fail "skew: no word of clocks: $OUT"
-ok "skew: exit $RC, $(grep -Eio '[^.;]*clock[^.;]*' <<<"$OUT" | head -n1)"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  run_cmd faketime -f "+600s" "$PUB" -c "$WORK/kms1.conf" --withdraw
+[ "$RC" -eq 1 ] || [ "$RC" -eq 3 ] || fail "skew: exit $RC: $(show)"
+output | grep -Eqi "clock" || fail "skew: no word of clocks: $(show)"
+ok "skew: exit $RC, $(output | grep -Eio '[^.;]*clock[^.;]*' | head -n1)"
 
 check "a server that forgets the context (BADKEY on an update) gets one new negotiation"
-pport=$((PORT + 250))
-while ss -Hlun "sport = :$pport" | grep -q .; do pport=$((pport + 1)); done
+pport=$(free_port)
 "$PROXY" "$pport" "$PORT" badkey-once &
 proxy_pid=$!
-at_exit "kill $proxy_pid 2>/dev/null || true"
-for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+at_exit_kill "$proxy_pid"
+wait_port "$pport" tcp || fail "badproxy did not start"
 sed "s/^server = .*/server = 127.0.0.1:$pport/; s/^\[host\]/[host]\nport = 1777/" "$WORK/kms1.conf" >"$WORK/proxy.conf"
 run -c "$WORK/proxy.conf" --format json
 expect 0 '"tkey_exchanges": 2' "renegotiated after BADKEY"
@@ -152,8 +146,8 @@ kill "$proxy_pid" 2>/dev/null || true
 wait "$proxy_pid" 2>/dev/null || true
 "$PROXY" "$pport" "$PORT" no-gss-tsig &
 proxy_pid=$!
-at_exit "kill $proxy_pid 2>/dev/null || true"
-for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+at_exit_kill "$proxy_pid"
+wait_port "$pport" tcp || fail "badproxy did not start"
 sed 's/^port = 1777/port = 1780/' "$WORK/proxy.conf" >"$WORK/auto.conf"
 run -c "$WORK/auto.conf" --format json
 expect 0 '"tkey_exchanges": 2' "auto fallback"
@@ -167,8 +161,8 @@ kill "$proxy_pid" 2>/dev/null || true
 wait "$proxy_pid" 2>/dev/null || true
 "$PROXY" "$pport" "$PORT" echo-mac &
 proxy_pid=$!
-at_exit "kill $proxy_pid 2>/dev/null || true"
-for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+at_exit_kill "$proxy_pid"
+wait_port "$pport" tcp || fail "badproxy did not start"
 run -c "$WORK/proxy.conf" --format json
 expect 0 '"proof": "read-back"' "echoed MAC"
 [ "$(j '.domains[0].warning')" = "applied; server response signature not verifiable (known server behaviour): the records were read back over a fresh connection" ] ||

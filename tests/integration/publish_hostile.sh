@@ -6,17 +6,14 @@
 # ahead (libfaketime) draws a real BADTIME from named. Each must end in a
 # clear error and the right exit code; the spoofed answer must be ignored.
 # Usage: publish_hostile.sh LAB_DIR PATH_TO_kmsdns-publish PATH_TO_badproxy
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 PUB=${2:?path to kmsdns-publish}
 PROXY=${3:?path to badproxy}
+PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 T=publish_hostile
 OWNER=_vlmcs._tcp.sales.example.test
 
-free_port() {
-  local p=$((LAB_NAMED_PORT + 200))
-  while ss -Hlun "sport = :$p" | grep -q .; do p=$((p + 1)); done
-  echo "$p"
-}
 PPORT=$(free_port)
 PROXY_PID=
 stop_proxy() {
@@ -30,8 +27,8 @@ start_proxy() { # MODE
   stop_proxy
   "$PROXY" "$PPORT" "$LAB_NAMED_PORT" "$1" &
   PROXY_PID=$!
-  for _ in 1 2 3 4 5 6 7 8 9 10; do ss -Hlun "sport = :$PPORT" | grep -q . && return 0; sleep 0.05; done
-  fail "proxy did not start"
+  at_exit_kill "$PROXY_PID"
+  wait_port "$PPORT" udp || fail "proxy did not start"
 }
 at_exit stop_proxy
 cleanup_records() {
@@ -46,7 +43,6 @@ conf() {
   printf '[host]\nfqdn = kms1.example.test\nport = %s\n[dns]\nserver = 127.0.0.1:%s\n' "${2:-1688}" "$1"
   printf 'auth = tsig\ntsig-key = %s\ntimeout = 1\nretries = 0\n[publish]\ndomain = sales.example.test\n' "$LAB_TSIG_KEY"
 }
-. "$(dirname "$0")/runpub.sh"
 
 # Each case publishes another port: the server applies every update the
 # proxy lies about, so the next case must still have something to change.
@@ -57,7 +53,7 @@ cleanup_records
 start_proxy strip-tsig
 run -c "$WORK/proxy1688.conf"
 expect 1 "answered NOERROR without a TSIG signature: nothing proves the answer came from the server" "unsigned answer"
-grep -q "may have been applied" <<<"$OUT" || fail "no hint that it may be applied: $OUT"
+output | grep -q "may have been applied" || fail "no hint that it may be applied: $(show)"
 
 check "an answer whose MAC was altered is refused"
 start_proxy bad-mac
@@ -88,11 +84,8 @@ stop_proxy
 
 check "a clock 600 s ahead draws BADTIME from named, with the difference"
 conf "$LAB_NAMED_PORT" 1691 >"$WORK/direct.conf"
-set +e
 # libfaketime is preloaded ahead of ASan's runtime in the sanitizer build: allowed here.
-OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-  faketime -f "+600s" "$PUB" -c "$WORK/direct.conf" 2>&1)
-RC=$?
-set -e
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  run_cmd faketime -f "+600s" "$PUB" -c "$WORK/direct.conf"
 expect 1 "BADTIME: the clocks differ by (59[0-9]|60[0-9]) s \\(the server's is behind ours" "clock skew"
 [ "$(q "$LAB_NAMED_PORT" "$OWNER" SRV)" = "0 0 1694 kms1.example.test." ] || fail "skewed update changed the zone"

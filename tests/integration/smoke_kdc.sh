@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Smoke test of the lab KDC: a KMS host gets a TGT from its keytab.
 # Usage: smoke_kdc.sh LAB_DIR
-# shellcheck source=common.sh
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 
 for kt in "$LAB_KMS1_KEYTAB" "$LAB_KMS2_KEYTAB" "$LAB_DNS_KEYTAB"; do
   check "keytab $kt is mode 0600"

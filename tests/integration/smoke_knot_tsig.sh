@@ -6,8 +6,8 @@
 # error BADKEY, not REFUSED. Also checks the zone file is written back and that
 # knot.log gets one ACL line per UPDATE received.
 # Usage: smoke_knot_tsig.sh LAB_DIR
-# shellcheck source=common.sh
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 # shellcheck source=tsig_check.sh
 . "$(dirname "$0")/tsig_check.sh"
 

@@ -5,8 +5,8 @@
 # host/kms1 adds and deletes its own _vlmcs._tcp SRV; SRVs naming another
 # host are refused, and so is deleting another host's SRV.
 # Usage: smoke_named_gss.sh LAB_DIR
-# shellcheck source=common.sh
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 
 P=$LAB_NAMED_PORT
 NAME=_vlmcs._tcp.corp.example.test

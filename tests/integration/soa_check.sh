@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: MIT
-# Sourced by smoke_named.sh and smoke_knot.sh after common.sh.
+# Sourced by smoke_named.sh and smoke_knot.sh after harness.sh.
 
 # soa_check SERVER PORT TOOL(dig|kdig)
 soa_check() {

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: MIT
-# Sourced by smoke_named_tsig.sh and smoke_knot_tsig.sh after common.sh.
+# Sourced by smoke_named_tsig.sh and smoke_knot_tsig.sh after harness.sh.
 
 # tsig_check SERVER(named|knotd) PORT DENIED_RCODE_REGEX
 tsig_check() {

@@ -12,42 +12,21 @@
 # Nothing is written to the zones: the fixture zones are read-only.
 # Usage: verify.sh LAB_DIR PATH_TO_kmsdns-verify
 # shellcheck disable=SC2016 # $d, $s... in single quotes are jq variables
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 VER=${2:?path to kmsdns-verify}
+PROG=$VER # run ARGS...: kmsdns-verify ARGS (harness.sh)
 command -v jq >/dev/null || fail "jq is needed (scripts/deps installs it)"
 [ -n "${LAB_VERIFY_ZONES:-}" ] || fail "no LAB_VERIFY_ZONES in $1/env: the lab predates the verify fixtures"
-DATA=$(cd "$(dirname "$0")/../data/verify" && pwd)
+DATA=$TEST_DATA/verify
 NAMED=127.0.0.1:$LAB_NAMED_PORT
 KNOT=127.0.0.1:$LAB_KNOT_PORT
 BOTH=(--server "$NAMED" --server "$KNOT")
 
-# A port nothing listens on (TCP or UDP), so that queries are refused at once.
-closed_port() {
-  local p _
-  for _ in $(seq 1 100); do
-    p=$((46000 + RANDOM % 14000))
-    ss -Hltnu | awk -v p="$p" '{ n = split($5, a, ":"); if (a[n] == p) f = 1 } END { exit f }' &&
-      [ "$p" != "${DEAD1_PORT:-}" ] && { echo "$p"; return 0; }
-  done
-  fail "no closed port found"
-}
-DEAD1_PORT=$(closed_port)
-DEAD1=127.0.0.1:$DEAD1_PORT
-DEAD2=127.0.0.1:$(closed_port)
+# Ports nothing listens on (TCP or UDP), so that queries are refused at once.
+DEAD1=127.0.0.1:$(free_port)
+DEAD2=127.0.0.1:$(free_port)
 
-# run ARGS...: runs kmsdns-verify; sets RC, OUT (stdout), ERR (stderr), SECS.
-run() {
-  local t0
-  t0=$(date +%s)
-  set +e
-  OUT=$("$VER" "$@" 2>"$WORK/stderr")
-  RC=$?
-  set -e
-  ERR=$(cat "$WORK/stderr")
-  SECS=$(($(date +%s) - t0))
-  LAST="kmsdns-verify $*"
-}
-show() { printf '%s\n  exit %s after %ss\n  stdout: %s\n  stderr: %s' "$LAST" "$RC" "$SECS" "$OUT" "$ERR"; }
 # jqo [jq options...] FILTER: FILTER over the last JSON output (raw, compact).
 jqo() { jq -rc "$@" <<<"$OUT"; }
 

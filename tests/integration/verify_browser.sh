@@ -5,11 +5,11 @@
 # matrix with each cell's status class, the problems with their fixes, and the
 # header's scope. A screenshot is kept as a test artifact.
 # Usage: verify_browser.sh LAB_DIR PATH_TO_kmsdns-verify ARTIFACT_DIR
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 VER=${2:?path to kmsdns-verify}
 ART=${3:?artifact directory}
-T=verify_browser
-DATA=$(cd "$(dirname "$0")/../data/verify" && pwd)
+DATA=$TEST_DATA/verify
 command -v chromium >/dev/null || fail "chromium is needed (scripts/deps --browser)"
 mkdir -p "$ART"
 html=$WORK/report.html

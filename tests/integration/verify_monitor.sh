@@ -6,18 +6,12 @@
 # family's samples together, label values escaped) and written atomically with
 # --output, --format html as one self-contained file.
 # Usage: verify_monitor.sh LAB_DIR PATH_TO_kmsdns-verify
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 VER=${2:?path to kmsdns-verify}
-T=verify_monitor
-DATA=$(cd "$(dirname "$0")/../data/verify" && pwd)
+PROG=$VER # run ARGS...: kmsdns-verify ARGS (harness.sh)
+DATA=$TEST_DATA/verify
 BOTH=(--server "127.0.0.1:$LAB_NAMED_PORT" --server "127.0.0.1:$LAB_KNOT_PORT")
-run() {
-  set +e
-  OUT=$("$VER" "$@" 2>"$WORK/err")
-  RC=$?
-  set -e
-  ERR=$(cat "$WORK/err")
-}
 
 check "nagios: one status line, the plugin exit code, perfdata as 'label'=value[UOM];warn;crit;min;max"
 perf_ok() { # every perfdata item matches the grammar

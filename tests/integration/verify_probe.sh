@@ -5,27 +5,19 @@
 # binds (ack), closes without answering (close), or nothing listens. tcp
 # probes connect; rpc probes also need the bind_ack. Only 127.0.0.1 is probed.
 # Usage: verify_probe.sh LAB_DIR PATH_TO_kmsdns-verify PATH_TO_rpclistener
-. "$(dirname "$0")/common.sh" "$@"
+# shellcheck source=harness.sh
+. "$(dirname "$0")/harness.sh" lab "${1:-}"
 VER=${2:?path to kmsdns-verify}
 LISTENER=${3:?path to rpclistener}
-T=verify_probe
 OWNER=_vlmcs._tcp.sales.example.test
-free_port() {
-  local p=$((LAB_NAMED_PORT + ${1:-300}))
-  while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done
-  echo "$p"
-}
-ACK=$(free_port 300)
+ACK=$(free_port)
 "$LISTENER" "$ACK" ack &
-at_exit "kill $! 2>/dev/null || true"
-CLOSE=$(free_port 320)
+at_exit_kill $!
+CLOSE=$(free_port)
 "$LISTENER" "$CLOSE" close &
-at_exit "kill $! 2>/dev/null || true"
-DEAD=$(free_port 340)
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  ss -Hltn "sport = :$ACK" | grep -q . && ss -Hltn "sport = :$CLOSE" | grep -q . && break
-  sleep 0.05
-done
+at_exit_kill $!
+DEAD=$(free_port)
+wait_port "$ACK" tcp && wait_port "$CLOSE" tcp || fail "rpclistener did not start"
 point_to() { # PORT: the SRV record names 127.0.0.1 (ns1.example.test) on PORT
   nsu "$LAB_NAMED_PORT" -k "$LAB_TSIG_KEY" <<NSU
 update delete $OWNER SRV
