@@ -6,6 +6,7 @@
 #include "client_state.h"
 
 #include "kmsdns/atomicfile.h"
+#include "kmsdns/number.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,13 @@ void client_new_cmid(char out[KMSDNS_HP_CMID_LEN + 1])
              b[15]);
 }
 
-/* 1..65535 written in decimal digits only, no sign, no leading zero. */
+/* 1..65535 as client_state_save() writes it (no leading zero); 0 otherwise. */
 static int parse_port(const char *s, size_t n)
 {
-    if (n == 0 || n > 5 || s[0] == '0')
+    uint64_t v = 0;
+    if (n == 0 || s[0] == '0' || kmsdns_parse_uintn(s, n, 1, 65535, &v) != KMSDNS_OK)
         return 0;
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v <= 65535 ? v : 0;
+    return (int)v;
 }
 
 static void parse_cmid(const char *v, size_t n, struct client_state *st)
