@@ -106,6 +106,26 @@ static bool renegotiate(struct kmsdns__pub *p, const struct kmsdns_pub_update *u
     return true;
 }
 
+/* A verified NOERROR: every item of u is applied; variant: the server signed
+ * the Active Directory way. */
+static void mark_applied(struct kmsdns__pub *p, struct kmsdns_pub_update *u,
+                         const struct kmsdns_tsig_signer *sg, bool variant)
+{
+    snprintf(u->proof, sizeof u->proof, "%s",
+             sg == NULL ? "unsigned"
+             : variant  ? "tsig-variant"
+                        : "tsig-verified");
+    for (size_t k = 0; k < u->nitems; k++) {
+        struct kmsdns_pub_item *it = &p->r->items[u->items[k]];
+        it->applied = true;
+        if (variant)
+            snprintf(it->note, sizeof it->note,
+                     "%s signed its answer the Active Directory way (our MAC digested without "
+                     "its length prefix); it still proves the server holds the key",
+                     u->server);
+    }
+}
+
 /* Handles the answer to update u, signed (or not) by sg. */
 static enum after update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update *u,
                                 const struct kmsdns_exchange *x,
@@ -135,20 +155,7 @@ static enum after update_answer(struct kmsdns__pub *p, struct kmsdns_pub_update 
                   : kmsdns_tsig_verify(sg, req, x->answer, x->answer_len, kmsdns__now(p), &chk);
     bool denied = rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH;
     if (rcode == LDNS_RCODE_NOERROR && trc == KMSDNS_OK) {
-        bool variant = sg != NULL && chk.variant == KMSDNS_TSIG_NO_PREFIX;
-        snprintf(u->proof, sizeof u->proof, "%s",
-                 sg == NULL ? "unsigned"
-                 : variant  ? "tsig-variant"
-                            : "tsig-verified");
-        for (size_t k = 0; k < u->nitems; k++) {
-            struct kmsdns_pub_item *it = &p->r->items[u->items[k]];
-            it->applied = true;
-            if (variant)
-                snprintf(it->note, sizeof it->note,
-                         "%s signed its answer the Active Directory way (our MAC digested without "
-                         "its length prefix); it still proves the server holds the key",
-                         u->server);
-        }
+        mark_applied(p, u, sg, sg != NULL && chk.variant == KMSDNS_TSIG_NO_PREFIX);
         return AFTER_DONE;
     }
     if (rcode == LDNS_RCODE_NOERROR && trc == KMSDNS_BADSIG && chk.variant == KMSDNS_TSIG_ECHOED)
@@ -169,6 +176,24 @@ static bool any_alive(const struct kmsdns__pub *p, const struct kmsdns_pub_updat
     return false;
 }
 
+/* Builds update u into exchange x, signed by sg (NULL: unsigned); req keeps
+ * what verifying the answer needs. x->query is the caller's to free. */
+static int write_update(struct kmsdns__pub *p, const struct kmsdns_pub_update *u,
+                        const struct kmsdns_tsig_signer *sg, struct kmsdns_exchange *x,
+                        struct kmsdns_tsig_request *req)
+{
+    uint8_t *wire = NULL;
+    size_t len = 0, cap = 0;
+    int rc = kmsdns__update_build(u->zone, p->r->items, u->items, u->nitems, &wire, &len, &cap);
+    if (rc == KMSDNS_OK && sg != NULL)
+        rc = kmsdns_tsig_sign(sg, wire, &len, cap, kmsdns__now(p), req);
+    *x = (struct kmsdns_exchange){.server = *kmsdns__item_server(p, u->items[0]),
+                                  .query = wire,
+                                  .query_len = len,
+                                  .tcp = p->round.tcp};
+    return rc;
+}
+
 /* Sends updates [first, nupdates) at once; marks the items to send again:
  * split[i] alone, again[i] with a new GSS context. */
 static int send_updates(struct kmsdns__pub *p, size_t first, bool *split, bool *again,
@@ -187,14 +212,8 @@ static int send_updates(struct kmsdns__pub *p, size_t first, bool *split, bool *
         const struct kmsdns_addr *srv = kmsdns__item_server(p, u->items[0]);
         if (!any_alive(p, u))
             continue; /* its server could not be authenticated to */
-        uint8_t *wire = NULL;
-        size_t len = 0, cap = 0;
         sg[nx] = kmsdns__signer_for(p, srv);
-        rc = kmsdns__update_build(u->zone, p->r->items, u->items, u->nitems, &wire, &len, &cap);
-        if (rc == KMSDNS_OK && sg[nx] != NULL)
-            rc = kmsdns_tsig_sign(sg[nx], wire, &len, cap, kmsdns__now(p), &req[nx]);
-        x[nx] = (struct kmsdns_exchange){
-            .server = *srv, .query = wire, .query_len = len, .tcp = p->round.tcp};
+        rc = write_update(p, u, sg[nx], &x[nx], &req[nx]);
         map[nx++] = first + k;
     }
     if (rc == KMSDNS_OK)
