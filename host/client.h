@@ -60,9 +60,6 @@ int client_params_parse(int argc, char **argv, struct client_params *p);
 /* Fills the name when not given: this machine's short host name. */
 int client_params_defaults(struct client_params *p);
 
-/* One request (or --status, or a --fleet) and its rendering; returns the exit code. */
-int client_exec(const struct client_params *p);
-
 /* What discovery works with, from the options over the config file. */
 struct client_setup {
     char service[KMSDNS_NAME_BUF];
@@ -79,6 +76,9 @@ struct client_setup {
 /* CLIENT_EXIT_USAGE (message printed) or -1 to go on. Free with client_setup_deinit(). */
 int client_setup_init(const struct client_params *p, struct client_setup *s);
 void client_setup_deinit(struct client_setup *s);
+
+/* One request (or --status) and its rendering, over the setup; returns the exit code. */
+int client_exec(const struct client_params *p, const struct client_setup *s);
 
 /* A discovered KMS host: its SRV record and addresses. */
 struct client_host {

@@ -3,7 +3,8 @@
  * kmsdns-client's work for one request: the host by hand (--kms, each of its
  * addresses in turn) or by discovery (the cached host first, then the SRV
  * records in RFC 2782 order), each asked through client_talk.c until one
- * answers, the answer rendered; and --status. --fleet is client_fleet.c's.
+ * answers, the answer rendered; and --status. --fleet is client_fleet.c's
+ * (client_main.c picks one or the other).
  */
 #include "client.h"
 #include "client_talk.h"
@@ -341,17 +342,10 @@ static int own_status(const struct client_params *p, const struct client_setup *
     return do_status(&q);
 }
 
-int client_exec(const struct client_params *p)
+int client_exec(const struct client_params *p, const struct client_setup *s)
 {
-    struct client_setup s;
-    int code = client_setup_init(p, &s);
-    if (code >= 0)
-        return code;
     struct client_params q = *p;
     if (p->status)
-        code = p->kms != NULL ? do_status(p) : own_status(p, &s);
-    else
-        code = p->fleet > 0 ? client_fleet(p, &s) : request(&q, &s);
-    client_setup_deinit(&s);
-    return code;
+        return p->kms != NULL ? do_status(p) : own_status(p, s);
+    return request(&q, s);
 }

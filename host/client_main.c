@@ -10,7 +10,10 @@ int main(int argc, char **argv)
     int rc = client_params_parse(argc, argv, &params);
     if (rc < 0)
         rc = client_params_defaults(&params);
-    if (rc < 0)
-        rc = client_exec(&params);
+    struct client_setup setup;
+    if (rc < 0 && (rc = client_setup_init(&params, &setup)) < 0) {
+        rc = params.fleet > 0 ? client_fleet(&params, &setup) : client_exec(&params, &setup);
+        client_setup_deinit(&setup);
+    }
     return kmsdns_cli_finish(CLIENT_PROG, rc, CLIENT_EXIT_UNREACHABLE);
 }
