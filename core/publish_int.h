@@ -27,7 +27,7 @@
 
 #include <ldns/ldns.h>
 
-#define KMSDNS__MAX_SERVERS KMSDNS_ZONE_MAX_NS
+#define KMSDNS__MAX_SERVERS 16 /* candidate addresses kept per zone */
 
 struct kmsdns__zone {
     char name[KMSDNS_NAME_BUF];
