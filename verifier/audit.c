@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The audit engine: c-ares, one channel per server asked (c-ares 1.18 hides
- * the AA flag and TTLs, so every query goes out raw with ares_send and every
- * answer is parsed with ldns). Domains stream through a window: each finds
+ * The audit engine, over the streaming transport seam (kmsdns/transport.h):
+ * c-ares by default (transport_stream.h), a unit test's scripted batches, or
+ * any other transport. Every query goes out raw and every answer is parsed
+ * with ldns (AA, TTLs, rcode). Domains stream through a window: each finds
  * its servers (or takes the --server list), asks each for the SRV RRset and
  * the zone's SOA, then for the targets' A/AAAA, and is judged and emitted,
  * in input order, as soon as the window's head is complete. Per-server bounds
@@ -11,11 +12,9 @@
 #include "audit_int.h"
 #include "kmsdns/error.h"
 #include "probe.h"
+#include "transport_stream.h"
 
-#include <ares.h>
-#include <errno.h>
 #include <stdarg.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +27,11 @@ enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR };
 
 struct chan;
 struct slot;
+struct engine;
 
 struct query {
     struct query *next; /* in its channel's wait list */
+    struct engine *e;
     struct chan *ch;
     struct slot *slot;
     enum kind kind;
@@ -39,11 +40,12 @@ struct query {
     uint8_t *wire;
     size_t len;
     struct kmsdns_tsig_request *req; /* when signed: to verify the answer with */
+    struct kmsdns_exchange x;        /* while submitted */
 };
 
+/* A server asked: its queries in flight and those waiting for room. */
 struct chan {
     struct kmsdns_addr addr;
-    ares_channel ares;
     unsigned inflight;
     struct query *head, *tail;
 };
@@ -67,6 +69,9 @@ struct slot {
 
 struct engine {
     const struct kmsdns_audit_opts *o;
+    struct kmsdns_transport_stream io;
+    void *sess;
+    bool closing; /* the session is being closed: answers only free their queries */
     struct chan **chans;
     size_t nchans;
     struct chan *resolver;
@@ -101,30 +106,11 @@ static struct chan *chan_get(struct engine *e, const struct kmsdns_addr *a)
     }
     e->chans = v;
     c->addr = *a;
-    struct ares_options opt = {.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN,
-                               .timeout = (int)e->o->timeout_ms,
-                               .tries = (int)e->o->tries};
-    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
-    struct ares_addr_port_node node = {.family = kmsdns_addr_family(a)};
-    if (node.family == AF_INET)
-        node.addr.addr4 = ((struct sockaddr_in *)&a->ss)->sin_addr;
-    else
-        memcpy(&node.addr.addr6, &((struct sockaddr_in6 *)&a->ss)->sin6_addr, 16);
-    node.udp_port = node.tcp_port = kmsdns_addr_port(a);
-    if (ares_init_options(&c->ares, &opt, mask) != ARES_SUCCESS) {
-        free(c);
-        return NULL;
-    }
-    if (ares_set_servers_ports(c->ares, &node) != ARES_SUCCESS) {
-        ares_destroy(c->ares);
-        free(c);
-        return NULL;
-    }
     e->chans[e->nchans++] = c;
     return c;
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+static void on_done(void *arg, struct kmsdns_exchange *x);
 
 /* Sends what the channel's bound and the rate cap allow. */
 static void pump(struct engine *e, struct chan *c)
@@ -140,11 +126,19 @@ static void pump(struct engine *e, struct chan *c)
         c->inflight++;
         e->stats->queries++;
         e->tokens -= e->o->qps > 0 ? 1.0 : 0.0;
-        ares_send(c->ares, q->wire, (int)q->len, on_answer, q);
+        q->x = (struct kmsdns_exchange){.server = c->addr, .query = q->wire, .query_len = q->len};
+        int rc = e->io.submit(e->sess, &q->x, on_done, q);
+        if (rc != KMSDNS_OK) { /* not started: back at the head, and the run stops */
+            c->inflight--;
+            e->stats->queries--;
+            q->next = c->head;
+            c->head = q;
+            c->tail = c->tail != NULL ? c->tail : q;
+            e->rc = rc;
+            return;
+        }
     }
 }
-
-static struct engine *the_engine; /* the callbacks' way back (one run at a time) */
 
 /* Signs a query to an audited server (--tsig-key); the answer is checked in on_answer. */
 static int sign(struct engine *e, struct query *q)
@@ -163,13 +157,12 @@ static int sign(struct engine *e, struct query *q)
 }
 
 /* Records on the server why a signed answer did not verify (the first reason). */
-static void check_tsig(struct engine *e, struct slot *s, const struct query *q,
-                       const unsigned char *abuf, int alen)
+static void check_tsig(struct engine *e, struct slot *s, const struct query *q, const uint8_t *abuf,
+                       size_t alen)
 {
     struct kmsdns_server_obs *o = &s->obs[q->server];
     struct kmsdns_tsig_check chk;
-    int rc =
-        kmsdns_tsig_verify(e->o->signer, q->req, abuf, (size_t)alen, (uint64_t)time(NULL), &chk);
+    int rc = kmsdns_tsig_verify(e->o->signer, q->req, abuf, alen, (uint64_t)time(NULL), &chk);
     if (rc == KMSDNS_OK || o->tsig_error[0] != '\0')
         return;
     snprintf(o->tsig_error, sizeof o->tsig_error, "the signed %s query's answer: %s%s",
@@ -190,7 +183,8 @@ static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, co
         free(q);
         return KMSDNS_NOMEM;
     }
-    *q = (struct query){.ch = c,
+    *q = (struct query){.e = e,
+                        .ch = c,
                         .slot = s,
                         .kind = k,
                         .server = server,
@@ -210,7 +204,7 @@ static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, co
     c->tail = q;
     s->pending++;
     pump(e, c);
-    return KMSDNS_OK;
+    return e->rc; /* a query that could not be started stops the run */
 }
 
 /* ---- per domain ------------------------------------------------------------ */
@@ -402,12 +396,12 @@ void kmsdns__audit_addr_answer(struct kmsdns_target_obs *t, uint16_t type, bool 
 /* ---- the answers, as they come back ------------------------------------------ */
 
 /* The SOA walk: a zone found asks for its NS, else the walk goes up a label. */
-static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, int st)
+static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, const char *why)
 {
     char parent[KMSDNS_NAME_BUF];
     if (p == NULL) {
         trouble(s, "could not find the servers of %s: the resolver did not answer (%s)", s->owner,
-                ares_strerror(st));
+                why);
         return;
     }
     if (kmsdns__audit_zone_soa(p, s->cur, s->zone)) {
@@ -448,11 +442,11 @@ static void got_ns_addr(struct engine *e, struct slot *s, const struct query *q,
 
 /* The SRV answer; each target it names is then asked for A and AAAA. */
 static void got_srv(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p,
-                    int st)
+                    const char *why)
 {
     struct kmsdns_server_obs *o = &s->obs[q->server];
     if (p == NULL) {
-        snprintf(o->why, sizeof o->why, "%s", ares_strerror(st));
+        snprintf(o->why, sizeof o->why, "%s", why);
         return;
     }
     kmsdns__audit_srv_answer(o, s->owner, p);
@@ -486,55 +480,66 @@ static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
     kmsdns__audit_addr_answer(t, q->type, s->obs[q->server].client_view, p);
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+static void free_query(struct query *q)
+{
+    kmsdns_exchange_reset(&q->x);
+    free(q->wire);
+    free(q->req);
+    free(q);
+}
+
+/* One exchange completed: its answer (or why there is none) goes to the
+ * domain's observations, and its server has room for the next query. */
+static void on_done(void *arg, struct kmsdns_exchange *x)
 {
     struct query *q = arg;
-    struct engine *e = the_engine;
-    e->stats->timeouts += (unsigned long)timeouts;
+    struct engine *e = q->e;
+    struct chan *c = q->ch;
     struct slot *s = q->slot;
+    c->inflight--;
+    e->stats->timeouts += x->tries - (x->rc == KMSDNS_TIMEOUT || x->tries == 0 ? 0 : 1);
+    if (e->closing) {
+        free_query(q);
+        return;
+    }
     ldns_pkt *p = NULL;
-    q->ch->inflight--;
-    if (status == ARES_SUCCESS && q->req != NULL)
-        check_tsig(e, s, q, abuf, alen);
-    if (status == ARES_SUCCESS && kmsdns_msg_parse(abuf, (size_t)alen, &p) != KMSDNS_OK)
-        status = ARES_EBADRESP;
-    if (status != ARES_SUCCESS)
-        p = NULL;
-    if (status != ARES_EDESTRUCTION) {
-        switch (q->kind) {
-        case Q_ZSOA:
-            got_zone_soa(e, s, p, status);
-            break;
-        case Q_NS:
-            got_ns(e, s, p);
-            break;
-        case Q_NSADDR:
-            got_ns_addr(e, s, q, p);
-            break;
-        case Q_SRV:
-            got_srv(e, s, q, p, status);
-            break;
-        case Q_SOA:
-            got_soa(s, q, p);
-            break;
-        case Q_ADDR:
-            got_addr(s, q, p);
-            break;
-        }
+    const char *why = NULL;
+    if (x->rc != KMSDNS_OK)
+        why = x->detail[0] != '\0' ? x->detail : kmsdns_strerror(x->rc);
+    if (why == NULL && q->req != NULL)
+        check_tsig(e, s, q, x->answer, x->answer_len);
+    /* c-ares's words for an answer it could not use, so the output stays as it was */
+    if (why == NULL && kmsdns_msg_parse(x->answer, x->answer_len, &p) != KMSDNS_OK)
+        why = "Misformatted DNS reply";
+    switch (q->kind) {
+    case Q_ZSOA:
+        got_zone_soa(e, s, p, why);
+        break;
+    case Q_NS:
+        got_ns(e, s, p);
+        break;
+    case Q_NSADDR:
+        got_ns_addr(e, s, q, p);
+        break;
+    case Q_SRV:
+        got_srv(e, s, q, p, why);
+        break;
+    case Q_SOA:
+        got_soa(s, q, p);
+        break;
+    case Q_ADDR:
+        got_addr(s, q, p);
+        break;
     }
     ldns_pkt_free(p);
     /* the discovery's last answer starts the audit proper */
     bool discovering = q->kind == Q_NSADDR || q->kind == Q_NS || q->kind == Q_ZSOA;
-    if (--s->pending == 0 && discovering && s->trouble.code == NULL && status != ARES_EDESTRUCTION)
+    if (--s->pending == 0 && discovering && s->trouble.code == NULL)
         ask_servers(e, s);
     if (s->pending == 0)
         s->done = true;
-    free(q->wire);
-    free(q->req);
-    struct chan *c = q->ch;
-    free(q);
-    if (status != ARES_EDESTRUCTION)
-        pump(e, c);
+    free_query(q);
+    pump(e, c);
 }
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -627,43 +632,15 @@ static void refill_tokens(struct engine *e)
         e->tokens = e->o->qps / 10.0 + 1;
 }
 
-/* Waits for socket activity or a timeout, and lets c-ares process it. */
+/* Waits for answers or timeouts (at most 100 ms; 10 ms under a rate cap, so
+ * that the tokens refill), then sends what the bounds allow. */
 static int wait_and_process(struct engine *e)
 {
-    struct pollfd pfd[1024];
-    struct chan *owner[1024];
-    size_t n = 0;
-    int timeout = 100;
-    for (size_t i = 0; i < e->nchans; i++) {
-        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-        /* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign bit: unsigned here */
-        unsigned bits = (unsigned)ares_getsock(e->chans[i]->ares, socks, ARES_GETSOCK_MAXNUM);
-        for (unsigned k = 0; k < ARES_GETSOCK_MAXNUM && n < 1024; k++) {
-            short ev = (short)((bits & (1u << k) ? POLLIN : 0) |
-                               (bits & (1u << (k + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
-            if (ev == 0)
-                continue;
-            pfd[n] = (struct pollfd){socks[k], ev, 0};
-            owner[n++] = e->chans[i];
-        }
-        struct timeval tv, max = {0, 100000}, *t = ares_timeout(e->chans[i]->ares, &max, &tv);
-        int ms = (int)(t->tv_sec * 1000 + t->tv_usec / 1000);
-        timeout = ms < timeout ? ms : timeout;
-    }
-    if (e->o->qps > 0)
-        timeout = timeout > 10 ? 10 : timeout;
-    if (poll(pfd, n, timeout) < 0 && errno != EINTR)
-        return KMSDNS_SYSTEM;
-    for (size_t k = 0; k < n; k++)
-        if (pfd[k].revents != 0)
-            ares_process_fd(owner[k]->ares,
-                            pfd[k].revents & (POLLIN | POLLERR | POLLHUP) ? pfd[k].fd
-                                                                          : ARES_SOCKET_BAD,
-                            pfd[k].revents & POLLOUT ? pfd[k].fd : ARES_SOCKET_BAD);
-    for (size_t i = 0; i < e->nchans; i++) /* timeouts */
-        ares_process_fd(e->chans[i]->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    int rc = e->io.wait(e->sess, e->o->qps > 0 ? 10 : 100);
+    if (rc != KMSDNS_OK)
+        return rc;
     refill_tokens(e);
-    for (size_t i = 0; i < e->nchans; i++)
+    for (size_t i = 0; i < e->nchans && e->rc == KMSDNS_OK; i++)
         pump(e, e->chans[i]);
     return KMSDNS_OK;
 }
@@ -680,13 +657,13 @@ static int resolver_addr(const struct kmsdns_audit_opts *o, struct kmsdns_addr *
 
 static void teardown(struct engine *e)
 {
+    e->closing = true;
+    if (e->sess != NULL)
+        e->io.close(e->sess); /* cancels: the callbacks free their queries */
     for (size_t i = 0; i < e->nchans; i++) {
-        ares_destroy(e->chans[i]->ares); /* cancels: callbacks free their queries */
         for (struct query *q = e->chans[i]->head, *n; q != NULL; q = n) {
             n = q->next;
-            free(q->wire);
-            free(q->req);
-            free(q);
+            free_query(q);
         }
         free(e->chans[i]);
     }
@@ -704,9 +681,19 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
     struct engine e = {.o = o, .stats = stats, .rc = KMSDNS_OK};
     memset(stats, 0, sizeof *stats);
     double t0 = now_s();
-    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-        return kmsdns_diag_set(diag, KMSDNS_SYSTEM, NULL, 0, "c-ares initialisation failed");
-    the_engine = &e;
+    if (o->stream != NULL)
+        e.io = *o->stream;
+    else if (o->transport != NULL)
+        kmsdns__stream_over_batch(o->transport, &e.io);
+    else
+        e.io = kmsdns__transport_ares;
+    const struct kmsdns_transport_opts topts = {.timeout_ms = o->timeout_ms,
+                                                .retries = o->tries > 0 ? o->tries - 1 : 0};
+    if (e.io.open(e.io.ctx, &topts, &e.sess) != KMSDNS_OK)
+        return kmsdns_diag_set(diag, KMSDNS_SYSTEM, NULL, 0,
+                               o->stream == NULL && o->transport == NULL
+                                   ? "c-ares initialisation failed"
+                                   : "the transport could not be opened");
     e.nwin = o->window ? o->window : 256;
     e.win = calloc(e.nwin, sizeof *e.win);
     clock_gettime(CLOCK_MONOTONIC, &e.last);
@@ -751,8 +738,6 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
     if (rc == KMSDNS_OK && e.rc != KMSDNS_OK)
         rc = kmsdns_diag_set(diag, e.rc, NULL, 0, "%s", kmsdns_strerror(e.rc));
     teardown(&e);
-    the_engine = NULL;
-    ares_library_cleanup();
     stats->seconds = now_s() - t0;
     return rc;
 }

@@ -4,7 +4,7 @@
  * answered for a domain (observations), what the KMS host configs expect,
  * and the problems found, each with a stable code and severity (SPEC.md).
  * The checks are pure functions over observations; the engine (audit_run)
- * gathers the observations with c-ares, one channel per server.
+ * gathers the observations over the transport seam (c-ares by default).
  */
 #ifndef KMSDNS_AUDIT_H
 #define KMSDNS_AUDIT_H
@@ -16,6 +16,7 @@
 #include "kmsdns/addr.h"
 #include "kmsdns/config.h"
 #include "kmsdns/dnsmsg.h"
+#include "kmsdns/transport.h"
 #include "kmsdns/tsig.h"
 
 /* Monitoring-plugin order of badness is critical > unknown > warning > ok;
@@ -134,6 +135,11 @@ struct kmsdns_audit_opts {
     bool client_view; /* also ask the resolver, as a client would (RD, no AA expected) */
     int probe;        /* 0 none, 1 + enum kmsdns_probe_kind: probe every target address */
     unsigned probe_timeout_ms;
+    /* The network seam. stream, when set, is used as it is; else transport,
+     * a batch transport (a unit test's script), is run a round at a time;
+     * else c-ares, one channel per server (verifier/transport_stream.h). */
+    const struct kmsdns_transport_stream *stream;
+    const struct kmsdns_transport *transport;
 };
 
 struct kmsdns_audit_stats {
@@ -153,8 +159,9 @@ typedef int (*kmsdns_audit_emit_fn)(void *ctx, const struct kmsdns_domain_result
 
 /*
  * Audits every domain `next` yields, a window at a time (memory stays flat),
- * with one c-ares channel per server. KMSDNS_OK, or an error that stopped the
- * run (diag says why: no resolver, c-ares init, out of memory).
+ * over o's transport (c-ares by default, one channel per server). KMSDNS_OK,
+ * or an error that stopped the run (diag says why: no resolver, c-ares
+ * init, out of memory).
  */
 int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn next, void *next_ctx,
                      kmsdns_audit_emit_fn emit, void *emit_ctx, struct kmsdns_audit_stats *stats,

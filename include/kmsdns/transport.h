@@ -4,7 +4,8 @@
  * run concurrently. The real transport multiplexes non-blocking UDP and TCP
  * sockets with poll(): per-try timeout, retries, TCP on truncation, a bound
  * on exchanges in flight. Unit tests substitute a transport that answers
- * from recorded packets.
+ * from recorded packets. A second, streaming interface submits exchanges
+ * one at a time and completes them through a callback.
  */
 #ifndef KMSDNS_TRANSPORT_H
 #define KMSDNS_TRANSPORT_H
@@ -41,6 +42,39 @@ struct kmsdns_transport {
      * the batch itself could not run (no memory). */
     int (*run)(void *ctx, struct kmsdns_exchange *x, size_t n,
                const struct kmsdns_transport_opts *opts);
+    void *ctx;
+};
+
+/*
+ * Called once for every exchange submitted in streaming mode, when it has
+ * completed: x->rc, x->tries, x->detail and the answer (the exchange's own,
+ * malloc'd) are set. It may submit further exchanges to the same session.
+ */
+typedef void (*kmsdns_exchange_done_fn)(void *arg, struct kmsdns_exchange *x);
+
+/*
+ * The streaming mode, a second interface beside the batch one (which stays
+ * as it is), for callers that keep many exchanges going and start new ones
+ * as answers come back (the audit): exchanges are submitted one at a time
+ * and completed through a callback. The caller bounds what it keeps in
+ * flight (opts->max_inflight is not applied) and paces it.
+ */
+struct kmsdns_transport_stream {
+    /* Opens a session with these options (copied); end it with close(). */
+    int (*open)(void *ctx, const struct kmsdns_transport_opts *opts, void **session);
+    /* Starts x, which (with its query) must stay valid until done(arg, x)
+     * is called. done may run before submit returns, for an exchange that
+     * fails at once. A non-OK return means x was not started (no memory,
+     * the server could not be set up) and done will not be called. */
+    int (*submit)(void *session, struct kmsdns_exchange *x, kmsdns_exchange_done_fn done,
+                  void *arg);
+    /* Waits at most timeout_ms for I/O or a try's timeout and completes what
+     * is ready, calling the done callbacks. KMSDNS_OK, or KMSDNS_SYSTEM when
+     * waiting itself failed. */
+    int (*wait)(void *session, unsigned timeout_ms);
+    /* Ends the session: every exchange still running completes at once with
+     * rc KMSDNS_SYSTEM and detail "cancelled" (done must not submit then). */
+    void (*close)(void *session);
     void *ctx;
 };
 
