@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /* The audit's checks, one by one, on hand-made observations: each problem code
  * exactly when SPEC.md says, one code per cause, statuses the worst of their parts;
- * then the engine's answer walks (core/audit_int.h) on hand-made answers. */
+ * then the engine's answer walks (verifier/audit_int.h) on hand-made answers;
+ * then the whole engine (kmsdns_audit_run) over a scripted transport that
+ * answers from zone data (every problem code's path from the wire up), and
+ * over c-ares against a loopback server that truncates every UDP answer. */
 #include "testrr.h"
 #include "testutil.h"
 
 #include "audit_int.h" /* libkmsdns internals: the answer walks */
 #include "audit.h"
 #include "kmsdns/error.h"
+#include "kmsdns/transport.h"
+#include "kmsdns/tsig.h"
+#include "kmsdns/tsigkey.h"
+#include "transport_stream.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 /* A server that answered authoritatively with these records; every target has 192.0.2.1. */
 static void server(struct kmsdns_server_obs *o, const char *ip, const struct kmsdns_rrdata *v,
@@ -371,6 +385,550 @@ static void test_walk_address_cap(void **state)
     ldns_pkt_free(p);
 }
 
+/* ---- the engine, over scripted answers ------------------------------------------ */
+
+#define FAKE_RRS 24
+#define SOA7 "corp.test. 3600 IN SOA ns1.corp.test. h.corp.test. 7 1 1 1 60"
+#define SRV1 "_vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test."
+#define KMS1 "kms1.corp.test. 3600 IN A 192.0.2.10"
+
+/* A server of the script: what it serves (presentation form) and how it misbehaves. */
+struct fake_server {
+    const char *addr; /* "192.0.2.53:53" */
+    const char *rrs[FAKE_RRS];
+    bool dead;     /* never answers */
+    bool refused;  /* REFUSED to everything */
+    bool no_aa;    /* answers without authority (a resolver, a lame server) */
+    bool truncate; /* UDP answers are empty with TC set (the loopback server only) */
+};
+
+static struct {
+    struct fake_server srv[4];
+    unsigned exchanges;
+} fx;
+
+static ldns_rr *rr_of(const char *text)
+{
+    ldns_rr *rr = NULL;
+    assert_int_equal(ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL), LDNS_STATUS_OK);
+    return rr;
+}
+
+/* What f answers to the query qw[qn]: the RRs at the name of the asked type
+ * (or a CNAME), else the zone's SOA in the authority section, NXDOMAIN when
+ * the name holds nothing at all. Into a malloc'd *aw. */
+static void fake_answer(const struct fake_server *f, const uint8_t *qw, size_t qn, bool udp,
+                        uint8_t **aw, size_t *an)
+{
+    ldns_pkt *q = NULL;
+    assert_int_equal(ldns_wire2pkt(&q, qw, qn), LDNS_STATUS_OK);
+    const ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+    ldns_pkt *a = ldns_pkt_new();
+    ldns_pkt_set_id(a, ldns_pkt_id(q));
+    ldns_pkt_set_qr(a, true);
+    ldns_pkt_set_aa(a, !f->no_aa);
+    ldns_rr_list_deep_free(ldns_pkt_question(a));
+    ldns_pkt_set_question(a, ldns_rr_list_clone(ldns_pkt_question(q)));
+    ldns_pkt_set_qdcount(a, 1);
+    if (f->refused) {
+        ldns_pkt_set_aa(a, false);
+        ldns_pkt_set_rcode(a, LDNS_RCODE_REFUSED);
+    } else if (f->truncate && udp) {
+        ldns_pkt_set_tc(a, true);
+    } else {
+        bool exists = false, answered = false;
+        for (size_t i = 0; i < FAKE_RRS && f->rrs[i] != NULL; i++) {
+            ldns_rr *rr = rr_of(f->rrs[i]);
+            bool here = ldns_dname_compare(ldns_rr_owner(rr), ldns_rr_owner(question)) == 0;
+            exists |= here;
+            if (here && (ldns_rr_get_type(rr) == ldns_rr_get_type(question) ||
+                         ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)) {
+                ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
+                answered = true;
+            } else {
+                ldns_rr_free(rr);
+            }
+        }
+        for (size_t i = 0; !answered && i < FAKE_RRS && f->rrs[i] != NULL; i++) {
+            ldns_rr *rr = rr_of(f->rrs[i]);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+                (ldns_dname_is_subdomain(ldns_rr_owner(question), ldns_rr_owner(rr)) ||
+                 ldns_dname_compare(ldns_rr_owner(question), ldns_rr_owner(rr)) == 0)) {
+                ldns_pkt_push_rr(a, LDNS_SECTION_AUTHORITY, rr);
+                answered = true;
+            } else {
+                ldns_rr_free(rr);
+            }
+        }
+        if (!exists)
+            ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
+    }
+    assert_int_equal(ldns_pkt2wire(aw, a, an), LDNS_STATUS_OK);
+    ldns_pkt_free(a);
+    ldns_pkt_free(q);
+}
+
+/* The scripted transport: every exchange answered, or timed out, at once. */
+static int scripted_run(void *ctx, struct kmsdns_exchange *x, size_t n,
+                        const struct kmsdns_transport_opts *to)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        kmsdns_exchange_reset(&x[i]);
+        fx.exchanges++;
+        char srv[KMSDNS_ADDR_TEXT_MAX];
+        kmsdns_addr_format(&x[i].server, srv);
+        const struct fake_server *f = NULL;
+        for (size_t k = 0; k < 4 && f == NULL; k++)
+            if (fx.srv[k].addr != NULL && strcmp(fx.srv[k].addr, srv) == 0)
+                f = &fx.srv[k];
+        if (f == NULL || f->dead) {
+            x[i].rc = KMSDNS_TIMEOUT;
+            x[i].tries = to->retries + 1;
+            snprintf(x[i].detail, sizeof x[i].detail, "no answer after %u tries", x[i].tries);
+            continue;
+        }
+        x[i].tries = 1;
+        fake_answer(f, x[i].query, x[i].query_len, false, &x[i].answer, &x[i].answer_len);
+    }
+    return KMSDNS_OK;
+}
+
+static const struct kmsdns_transport scripted = {scripted_run, NULL};
+
+/* What the engine emitted for one domain, copied (the result is freed after emit). */
+struct seen {
+    char domain[KMSDNS_NAME_BUF];
+    enum kmsdns_severity status;
+    char own[256]; /* the domain's own problem codes */
+    char own_msg[384];
+    size_t nservers;
+    struct {
+        char server[KMSDNS_ADDR_TEXT_MAX];
+        char codes[256];
+        char msg[384]; /* the first problem's message */
+        enum kmsdns_severity sev;
+        size_t nrecords;
+    } s[4];
+};
+
+static struct seen seen[8];
+static size_t nseen;
+static struct kmsdns_audit_stats stats;
+static const char *const *domains;
+static size_t ndomains, next_domain;
+static const struct kmsdns_expectation *expectation;
+
+static bool next_fn(void *ctx, char *domain, const struct kmsdns_expectation **exp)
+{
+    (void)ctx;
+    if (next_domain == ndomains)
+        return false;
+    snprintf(domain, KMSDNS_NAME_BUF, "%s", domains[next_domain++]);
+    *exp = expectation;
+    return true;
+}
+
+static void join_codes(char *buf, size_t cap, const struct kmsdns_problem *p, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", k ? " " : "", p[k].code);
+}
+
+static int emit_fn(void *ctx, const struct kmsdns_domain_result *res)
+{
+    (void)ctx;
+    assert_true(nseen < 8);
+    struct seen *v = &seen[nseen++];
+    memset(v, 0, sizeof *v);
+    snprintf(v->domain, sizeof v->domain, "%s", res->domain);
+    v->status = res->status;
+    join_codes(v->own, sizeof v->own, res->problems, res->nproblems);
+    if (res->nproblems > 0)
+        snprintf(v->own_msg, sizeof v->own_msg, "%s", res->problems[0].message);
+    v->nservers = res->nservers;
+    for (size_t i = 0; i < res->nservers && i < 4; i++) {
+        const struct kmsdns_server_result *sr = &res->servers[i];
+        snprintf(v->s[i].server, sizeof v->s[i].server, "%s", sr->server);
+        join_codes(v->s[i].codes, sizeof v->s[i].codes, sr->problems, sr->nproblems);
+        if (sr->nproblems > 0)
+            snprintf(v->s[i].msg, sizeof v->s[i].msg, "%s", sr->problems[0].message);
+        v->s[i].sev = sr->status;
+        v->s[i].nrecords = sr->nrecords;
+    }
+    return KMSDNS_OK;
+}
+
+static struct kmsdns_addr listed[4];
+
+/* Audits `list` with o's settings over the script (unless o names another
+ * transport), asking the fake servers 0..nlisted-1 (0: discovery through
+ * the resolver 192.0.2.1). */
+static void audit(const char *const *list, size_t n, const struct kmsdns_expectation *exp,
+                  size_t nlisted, struct kmsdns_audit_opts *ao)
+{
+    for (size_t i = 0; i < nlisted; i++)
+        assert_int_equal(
+            kmsdns_addr_parse(fx.srv[i].addr, 53, KMSDNS_ADDR_PORT_ALLOWED, &listed[i], NULL),
+            KMSDNS_OK);
+    ao->servers = nlisted ? listed : NULL;
+    ao->nservers = nlisted;
+    if (ao->timeout_ms == 0)
+        ao->timeout_ms = 1000;
+    if (ao->tries == 0)
+        ao->tries = 3;
+    if (ao->stream == NULL && ao->transport == NULL)
+        ao->transport = &scripted;
+    if (nlisted == 0) {
+        ao->have_resolver = true;
+        assert_int_equal(kmsdns_addr_parse("192.0.2.1", 53, 0, &ao->resolver, NULL), KMSDNS_OK);
+    }
+    domains = list;
+    ndomains = n;
+    next_domain = nseen = 0;
+    expectation = exp;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    assert_int_equal(kmsdns_audit_run(ao, next_fn, NULL, emit_fn, NULL, &stats, &d), KMSDNS_OK);
+    assert_int_equal(nseen, n);
+}
+
+static const char *const corp[] = {"corp.test"};
+
+/* Two servers that serve the same healthy zone, and its targets. */
+static void two_healthy(void)
+{
+    memset(&fx, 0, sizeof fx);
+    for (int i = 0; i < 2; i++)
+        fx.srv[i] = (struct fake_server){.rrs = {SOA7, SRV1, KMS1}};
+    fx.srv[0].addr = "192.0.2.53:53";
+    fx.srv[1].addr = "192.0.2.54:53";
+}
+
+static void test_engine_healthy_counts(void **state)
+{
+    (void)state;
+    two_healthy();
+    struct kmsdns_expectation e = expect_kms1();
+    e.srv[0].ttl = 3600;
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, &e, 2, &ao);
+    assert_string_equal(seen[0].domain, "corp.test");
+    assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
+    assert_int_equal(seen[0].nservers, 2);
+    assert_string_equal(seen[0].s[1].server, "192.0.2.54:53");
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_int_equal(seen[0].s[0].nrecords, 1);
+    /* SRV, SOA, A and AAAA of the one target, per server: no more */
+    assert_int_equal(stats.queries, 8);
+    assert_int_equal(fx.exchanges, 8);
+    assert_int_equal(stats.timeouts, 0);
+}
+
+/* The zone's servers found through the resolver: SOA, NS, the NS addresses. */
+static void test_engine_discovery(void **state)
+{
+    (void)state;
+    two_healthy();
+    fx.srv[2] = (struct fake_server){.addr = "192.0.2.1:53",
+                                     .no_aa = true,
+                                     .rrs = {SOA7, "corp.test. 3600 IN NS ns1.corp.test.",
+                                             "corp.test. 3600 IN NS ns2.corp.test.",
+                                             "ns1.corp.test. 3600 IN A 192.0.2.53",
+                                             "ns2.corp.test. 3600 IN A 192.0.2.54"}};
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, NULL, 0, &ao);
+    assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
+    assert_int_equal(seen[0].nservers, 2);
+    assert_string_equal(seen[0].s[0].server, "192.0.2.53:53");
+    assert_string_equal(seen[0].s[1].server, "192.0.2.54:53");
+    /* SOA (the NXDOMAIN names the zone), NS, A and AAAA of 2 NS; 4 per server */
+    assert_int_equal(stats.queries, 1 + 1 + 4 + 8);
+    /* a resolver that does not answer: the domain's own server-unreachable */
+    fx.srv[2].dead = true;
+    audit(corp, 1, NULL, 0, &ao);
+    assert_int_equal(seen[0].nservers, 0);
+    assert_string_equal(seen[0].own, "server-unreachable");
+    assert_int_equal(seen[0].status, KMSDNS_SEV_UNKNOWN);
+    assert_non_null(
+        strstr(seen[0].own_msg, "the resolver did not answer (no answer after 3 tries)"));
+    /* a resolver that knows no zone */
+    fx.srv[2] = (struct fake_server){.addr = "192.0.2.1:53", .no_aa = true};
+    audit(corp, 1, NULL, 0, &ao);
+    assert_string_equal(seen[0].own, "server-unreachable");
+    assert_non_null(strstr(seen[0].own_msg, "no zone found"));
+}
+
+static void test_engine_unreachable(void **state)
+{
+    (void)state;
+    two_healthy();
+    fx.srv[1].dead = true;
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[0].s[1].codes, "server-unreachable");
+    assert_int_equal(seen[0].s[1].sev, KMSDNS_SEV_WARNING);
+    assert_non_null(strstr(seen[0].s[1].msg, "no answer (no answer after 3 tries); the other"));
+    assert_int_equal(seen[0].status, KMSDNS_SEV_WARNING);
+    assert_int_equal(stats.timeouts, 2 * 3); /* SRV and SOA, every try */
+    fx.srv[0].dead = true;
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "server-unreachable");
+    assert_int_equal(seen[0].s[0].sev, KMSDNS_SEV_UNKNOWN);
+    assert_int_equal(seen[0].s[1].sev, KMSDNS_SEV_UNKNOWN);
+    assert_int_equal(seen[0].status, KMSDNS_SEV_UNKNOWN);
+    assert_int_equal(stats.queries, 4); /* no targets to follow */
+}
+
+static void test_engine_not_authoritative(void **state)
+{
+    (void)state;
+    two_healthy();
+    fx.srv[0].refused = true;
+    fx.srv[1].no_aa = true;
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "server-not-authoritative");
+    assert_non_null(strstr(seen[0].s[0].msg, "REFUSED"));
+    assert_string_equal(seen[0].s[1].codes, "server-not-authoritative");
+    assert_non_null(strstr(seen[0].s[1].msg, "no AA flag"));
+    assert_int_equal(seen[0].s[1].nrecords, 0);
+    assert_int_equal(stats.queries, 4); /* not judged: no targets asked */
+}
+
+static void test_engine_disagreement(void **state)
+{
+    (void)state;
+    two_healthy();
+    fx.srv[1].rrs[1] = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms2.corp.test.";
+    fx.srv[1].rrs[3] = "kms2.corp.test. 3600 IN A 192.0.2.11";
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "srv-inconsistent");
+    assert_string_equal(seen[0].s[1].codes, "srv-inconsistent");
+    assert_non_null(strstr(seen[0].s[0].msg, "192.0.2.54:53"));
+    /* the same records at another TTL, and a zone a serial behind */
+    two_healthy();
+    fx.srv[1].rrs[0] = "corp.test. 3600 IN SOA ns1.corp.test. h.corp.test. 6 1 1 1 60";
+    fx.srv[1].rrs[1] = "_vlmcs._tcp.corp.test. 600 IN SRV 0 100 1688 kms1.corp.test.";
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "ttl-inconsistent serial-mismatch");
+    assert_string_equal(seen[0].s[1].codes, "ttl-inconsistent serial-mismatch");
+    assert_non_null(strstr(seen[0].s[1].msg, "TTL 600 here and 3600 at 192.0.2.53:53"));
+    assert_int_equal(seen[0].status, KMSDNS_SEV_WARNING);
+}
+
+static void test_engine_expectations(void **state)
+{
+    (void)state;
+    two_healthy();
+    struct kmsdns_expectation e = expect_kms1();
+    fx.srv[0].rrs[1] = NULL; /* no SRV RRset: NXDOMAIN */
+    fx.srv[1].rrs[1] = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1689 kms1.corp.test.";
+    fx.srv[1].rrs[3] = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 0 1688 stale.corp.test.";
+    fx.srv[1].rrs[4] = "stale.corp.test. 3600 IN A 192.0.2.99";
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, &e, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "srv-missing srv-inconsistent");
+    assert_string_equal(seen[0].s[1].codes, "srv-mismatch extra-record srv-inconsistent");
+    assert_non_null(strstr(seen[0].s[1].msg, "port 1689 (expected 1688)"));
+    assert_int_equal(seen[0].status, KMSDNS_SEV_CRITICAL);
+    assert_int_equal(stats.queries, 2 + 2 + 2 * 2); /* server 1 follows both targets */
+}
+
+static void test_engine_targets(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof fx);
+    fx.srv[0] = (struct fake_server){
+        .addr = "192.0.2.53:53",
+        .rrs = {SOA7, SRV1, "_vlmcs._tcp.corp.test. 3600 IN SRV 0 0 1688 alias.corp.test.",
+                "_vlmcs._tcp.corp.test. 3600 IN SRV 0 0 1688 bare.corp.test.",
+                "alias.corp.test. 3600 IN CNAME kms1.corp.test.", KMS1,
+                "bare.corp.test. 3600 IN TXT \"no address\""}};
+    struct kmsdns_expectation e = expect_kms1();
+    e.naddr = 1;
+    strcpy(e.addr[0].target, "kms1.corp.test");
+    e.addr[0].n = 1;
+    e.addr[0].addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
+    strcpy(e.addr[0].addrs[0].value, "192.0.2.20");
+    e.srv[e.nsrv++] = test_srv("alias.corp.test", 0, 0, 1688, 0);
+    e.srv[e.nsrv++] = test_srv("bare.corp.test", 0, 0, 1688, 0);
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, &e, 1, &ao);
+    assert_string_equal(seen[0].s[0].codes, "address-mismatch target-cname target-no-address");
+    assert_non_null(strstr(seen[0].s[0].msg, "192.0.2.10; the host config says 192.0.2.20"));
+    assert_int_equal(stats.queries, 2 + 3 * 2);
+    /* "." instead of the records: never asked for addresses */
+    fx.srv[0].rrs[1] = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 0 0 .";
+    fx.srv[0].rrs[2] = fx.srv[0].rrs[3] = NULL;
+    audit(corp, 1, NULL, 1, &ao);
+    assert_string_equal(seen[0].s[0].codes, "target-dot");
+    assert_int_equal(stats.queries, 2);
+}
+
+static void test_engine_tsig_error(void **state)
+{
+    (void)state;
+    two_healthy();
+    static const char key_text[] = "key \"audit\" { algorithm hmac-sha256; "
+                                   "secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n";
+    kmsdns_tsig_key *key = NULL;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    assert_int_equal(kmsdns_tsig_key_parse(key_text, sizeof key_text - 1, "t.key", &key, &d),
+                     KMSDNS_OK);
+    struct kmsdns_tsig_signer signer;
+    kmsdns_tsig_signer_hmac(key, &signer);
+    struct kmsdns_audit_opts ao = {.signer = &signer};
+    audit(corp, 1, NULL, 2, &ao); /* the script never signs its answers */
+    assert_string_equal(seen[0].s[0].codes, "tsig-error");
+    assert_non_null(strstr(seen[0].s[0].msg, "the signed SRV query's answer: not signed"));
+    assert_int_equal(seen[0].status, KMSDNS_SEV_CRITICAL);
+    kmsdns_tsig_key_free(key);
+}
+
+/* Domains come back in input order, whatever the window and bounds. */
+static void test_engine_order_and_window(void **state)
+{
+    (void)state;
+    two_healthy();
+    fx.srv[0].rrs[3] = "_vlmcs._tcp.a.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.";
+    static const char *const list[] = {"a.corp.test", "b.corp.test", "corp.test", "c.corp.test",
+                                       "d.corp.test"};
+    struct kmsdns_audit_opts ao = {.window = 2, .max_inflight = 1};
+    audit(list, 5, NULL, 1, &ao);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(seen[i].domain, list[i]);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[1].s[0].codes, "srv-missing");
+    assert_string_equal(seen[2].s[0].codes, "");
+    assert_int_equal(stats.queries, 4 + 2 + 4 + 2 + 2);
+}
+
+/* ---- the engine over c-ares, against a loopback server ------------------------- */
+
+/* Serves f on 127.0.0.1 over UDP and TCP (one port) in a child process; kill it with SIGTERM. */
+static pid_t serve_loopback(const struct fake_server *f, uint16_t *port)
+{
+    int u = -1, t = -1;
+    for (int attempt = 0; attempt < 20 && t < 0; attempt++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t sl = sizeof sa;
+        u = socket(AF_INET, SOCK_DGRAM, 0);
+        assert_true(u >= 0);
+        assert_int_equal(bind(u, (struct sockaddr *)&sa, sizeof sa), 0);
+        assert_int_equal(getsockname(u, (struct sockaddr *)&sa, &sl), 0);
+        t = socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(t, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(t, 8) != 0) {
+            close(t), close(u);
+            t = -1;
+            continue;
+        }
+        *port = ntohs(sa.sin_port);
+    }
+    assert_true(t >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid > 0) {
+        close(u), close(t);
+        return pid;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives a failed test */
+    struct pollfd pfd[10] = {{u, POLLIN, 0}, {t, POLLIN, 0}};
+    size_t n = 2;
+    uint8_t buf[65535 + 2], *aw = NULL;
+    size_t an = 0;
+    for (;;) {
+        if (poll(pfd, n, -1) < 0)
+            _exit(1);
+        if (pfd[0].revents & POLLIN) {
+            struct sockaddr_in from;
+            socklen_t fl = sizeof from;
+            ssize_t got = recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+            if (got > 0) {
+                fake_answer(f, buf, (size_t)got, true, &aw, &an);
+                sendto(u, aw, an, 0, (struct sockaddr *)&from, fl);
+                free(aw);
+            }
+        }
+        if ((pfd[1].revents & POLLIN) && n < 10) {
+            int c = accept(t, NULL, NULL);
+            if (c >= 0)
+                pfd[n++] = (struct pollfd){c, POLLIN, 0};
+        }
+        for (size_t k = 2; k < n; k++) {
+            if (!(pfd[k].revents & (POLLIN | POLLHUP)))
+                continue;
+            ssize_t got = recv(pfd[k].fd, buf, 2, MSG_WAITALL);
+            size_t len = got == 2 ? (size_t)buf[0] << 8 | buf[1] : 0;
+            if (got != 2 || recv(pfd[k].fd, buf + 2, len, MSG_WAITALL) != (ssize_t)len) {
+                close(pfd[k].fd);
+                pfd[k--] = pfd[--n];
+                continue;
+            }
+            fake_answer(f, buf + 2, len, false, &aw, &an);
+            uint8_t hdr[2] = {(uint8_t)(an >> 8), (uint8_t)an};
+            if (send(pfd[k].fd, hdr, 2, MSG_NOSIGNAL) != 2 ||
+                send(pfd[k].fd, aw, an, MSG_NOSIGNAL) != (ssize_t)an)
+                _exit(1);
+            free(aw);
+        }
+    }
+}
+
+/* Every UDP answer truncated: c-ares asks again over TCP, the engine sees
+ * whole answers, and the retry is no query of its own. */
+static void test_engine_cares_tcp_retry(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof fx);
+    struct fake_server f = {.rrs = {SOA7, SRV1, KMS1}, .truncate = true};
+    uint16_t port = 0;
+    pid_t pid = serve_loopback(&f, &port);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+    fx.srv[0].addr = addr;
+    struct kmsdns_expectation e = expect_kms1();
+    struct kmsdns_audit_opts ao = {.stream = &kmsdns__transport_ares};
+    audit(corp, 1, &e, 1, &ao);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    assert_string_equal(seen[0].s[0].server, addr);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_int_equal(seen[0].s[0].nrecords, 1);
+    assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
+    assert_int_equal(stats.queries, 4);
+    assert_int_equal(stats.timeouts, 0);
+    assert_int_equal(fx.exchanges, 0); /* the script was not used */
+}
+
+/* A silent loopback port over c-ares: the timeout path, in c-ares's words. */
+static void test_engine_cares_timeout(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof fx);
+    int u = socket(AF_INET, SOCK_DGRAM, 0); /* bound, never read: no ICMP, no answer */
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(u, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(getsockname(u, (struct sockaddr *)&sa, &sl), 0);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", ntohs(sa.sin_port));
+    fx.srv[0].addr = addr;
+    struct kmsdns_audit_opts ao = {.stream = &kmsdns__transport_ares, .timeout_ms = 20, .tries = 2};
+    audit(corp, 1, NULL, 1, &ao);
+    close(u);
+    assert_string_equal(seen[0].s[0].codes, "server-unreachable");
+    assert_string_equal(seen[0].s[0].msg, "no answer (Timeout while contacting DNS servers); no "
+                                          "server of the domain answered");
+    assert_int_equal(stats.timeouts, 4); /* SRV and SOA, two tries each */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +943,17 @@ int main(void)
         cmocka_unit_test(test_walk_ns),
         cmocka_unit_test_teardown(test_walk_srv_and_addresses, cleanup),
         cmocka_unit_test(test_walk_address_cap),
+        cmocka_unit_test(test_engine_healthy_counts),
+        cmocka_unit_test(test_engine_discovery),
+        cmocka_unit_test(test_engine_unreachable),
+        cmocka_unit_test(test_engine_not_authoritative),
+        cmocka_unit_test(test_engine_disagreement),
+        cmocka_unit_test(test_engine_expectations),
+        cmocka_unit_test(test_engine_targets),
+        cmocka_unit_test(test_engine_tsig_error),
+        cmocka_unit_test(test_engine_order_and_window),
+        cmocka_unit_test(test_engine_cares_tcp_retry),
+        cmocka_unit_test(test_engine_cares_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
