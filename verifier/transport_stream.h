@@ -17,7 +17,8 @@
  * try's timeout is opts->timeout_ms, doubled by c-ares per round of tries,
  * opts->retries + 1 tries; TCP on truncation. detail is c-ares's own text
  * ("Timeout while contacting DNS servers"); x->tries counts the timeouts,
- * plus one for the try that ended the exchange otherwise.
+ * plus one for the try that ended the exchange otherwise. x->tcp is not
+ * honoured: queries start over UDP and move to TCP only on truncation.
  */
 extern const struct kmsdns_transport_stream kmsdns__transport_ares;
 
