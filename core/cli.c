@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared command-line conventions for the kmsdns programs. */
 #include "kmsdns/cli.h"
+#include "kmsdns/error.h"
 #include "kmsdns/log.h"
+#include "kmsdns/number.h"
+#include "kmsdns/version.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -30,6 +34,44 @@ int kmsdns_cli_misuse(const char *prog, const char *usage, int code, const char 
     va_end(ap);
     fprintf(stderr, "%s: %s\n%s", prog, line, usage);
     return code;
+}
+
+int kmsdns_cli_option(const struct kmsdns_cli *cli, int c, char **argv)
+{
+    switch (c) {
+    case 'h':
+        cli->help();
+        return 0;
+    case 'V':
+        printf("%s (%s)\n", cli->prog, kmsdns_version());
+        return 0;
+    case ':':
+        return kmsdns_cli_misuse(cli->prog, cli->usage, cli->usage_exit, "%s needs a value",
+                                 argv[optind - 1]);
+    case '?':
+        return kmsdns_cli_misuse(cli->prog, cli->usage, cli->usage_exit, "unknown option '%s'",
+                                 argv[optind - 1]);
+    default:
+        return -1;
+    }
+}
+
+int kmsdns_cli_no_operands(const struct kmsdns_cli *cli, int argc, char **argv)
+{
+    if (optind < argc)
+        return kmsdns_cli_misuse(cli->prog, cli->usage, cli->usage_exit, "unexpected argument '%s'",
+                                 argv[optind]);
+    return -1;
+}
+
+int kmsdns_cli_uint(const struct kmsdns_cli *cli, const char *opt, const char *arg, uint64_t min,
+                    uint64_t max, uint64_t *out)
+{
+    if (kmsdns_parse_uint(arg, min, max, out) != KMSDNS_OK)
+        return kmsdns_cli_misuse(cli->prog, cli->usage, cli->usage_exit,
+                                 "%s takes a number from %llu to %llu, not '%s'", opt,
+                                 (unsigned long long)min, (unsigned long long)max, arg);
+    return -1;
 }
 
 void kmsdns_cli_protect_secrets(void)

@@ -6,9 +6,6 @@
 #include "client.h"
 
 #include "kmsdns/cli.h"
-#include "kmsdns/error.h"
-#include "kmsdns/number.h"
-#include "kmsdns/version.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -63,6 +60,8 @@ static void help(void)
            usage, CLIENT_EDITION_DEFAULT, CLIENT_CONCURRENCY_DEFAULT, CLIENT_TIMEOUT_DEFAULT);
 }
 
+static const struct kmsdns_cli cli = {CLIENT_PROG, usage, CLIENT_EXIT_USAGE, help};
+
 #define misuse(...) kmsdns_cli_misuse(CLIENT_PROG, usage, CLIENT_EXIT_USAGE, __VA_ARGS__)
 
 #define ANY_CMID "00000000-0000-0000-0000-000000000000"
@@ -84,36 +83,25 @@ static int set_field(char *dst, size_t cap, bool ok, const char *opt, const char
     return -1;
 }
 
-/* A decimal number in min..max for opt. */
-static int parse_num(const char *opt, const char *arg, unsigned long long min,
-                     unsigned long long max, unsigned long long *out)
-{
-    uint64_t v = 0;
-    if (kmsdns_parse_uint(arg, min, max, &v) != KMSDNS_OK)
-        return misuse("%s takes a number from %llu to %llu, not '%s'", opt, min, max, arg);
-    *out = v;
-    return -1;
-}
-
 static int numeric(int c, const char *arg, struct client_params *p)
 {
-    unsigned long long v = 0;
+    uint64_t v = 0;
     int rc;
     switch (c) {
     case 't':
-        rc = parse_num("--timeout", arg, 1, 300, &v);
+        rc = kmsdns_cli_uint(&cli, "--timeout", arg, 1, 300, &v);
         p->timeout = (unsigned)v;
         return rc;
     case 'N':
-        rc = parse_num("--fleet", arg, 1, CLIENT_FLEET_MAX, &v);
+        rc = kmsdns_cli_uint(&cli, "--fleet", arg, 1, CLIENT_FLEET_MAX, &v);
         p->fleet = (unsigned)v;
         return rc;
     case 'C':
-        rc = parse_num("--concurrency", arg, 1, 1024, &v);
+        rc = kmsdns_cli_uint(&cli, "--concurrency", arg, 1, 1024, &v);
         p->concurrency = (unsigned)v;
         return rc;
     default: /* 'S' */
-        rc = parse_num("--seed", arg, 0, UINT64_MAX, &v);
+        rc = kmsdns_cli_uint(&cli, "--seed", arg, 0, UINT64_MAX, &v);
         p->seed = v;
         p->seeded = true;
         return rc;
@@ -168,16 +156,8 @@ static int option(int c, const char *arg, char **argv, struct client_params *p)
             return misuse("--format is text or json, not '%s'", arg);
         p->format = strcmp(arg, "json") == 0 ? CLIENT_JSON : CLIENT_TEXT;
         return -1;
-    case 'h':
-        help();
-        return CLIENT_EXIT_ACTIVATED;
-    case 'V':
-        printf("%s (%s)\n", CLIENT_PROG, kmsdns_version());
-        return CLIENT_EXIT_ACTIVATED;
-    case ':':
-        return misuse("%s needs a value", argv[optind - 1]);
     default:
-        return misuse("unknown option '%s'", argv[optind - 1]);
+        return kmsdns_cli_option(&cli, c, argv);
     }
 }
 
@@ -200,9 +180,7 @@ int client_params_parse(int argc, char **argv, struct client_params *p)
         {"mix", required_argument, NULL, 'M'},
         {"concurrency", required_argument, NULL, 'C'},
         {"seed", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);
     snprintf(p->edition, sizeof p->edition, "%s", CLIENT_EDITION_DEFAULT);
@@ -213,8 +191,8 @@ int client_params_parse(int argc, char **argv, struct client_params *p)
     while ((c = getopt_long(argc, argv, ":c:k:e:n:d:r:hV", opts, NULL)) != -1)
         if ((rc = option(c, optarg, argv, p)) >= 0)
             return rc;
-    if (optind < argc)
-        return misuse("unexpected argument '%s'", argv[optind]);
+    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+        return rc;
     if (p->fleet > 0 && (p->kms != NULL || p->status))
         return misuse("--fleet discovers its hosts: not with --kms or --status");
     if (p->mix != NULL && p->fleet == 0)

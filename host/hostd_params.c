@@ -3,7 +3,6 @@
 #include "hostd.h"
 
 #include "kmsdns/cli.h"
-#include "kmsdns/version.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -50,6 +49,8 @@ static void help(void)
            usage);
 }
 
+static const struct kmsdns_cli cli = {HOSTD_PROG, usage, HOSTD_EXIT_USAGE, help};
+
 #define misuse(...) kmsdns_cli_misuse(HOSTD_PROG, usage, HOSTD_EXIT_USAGE, __VA_ARGS__)
 
 int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
@@ -59,13 +60,11 @@ int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
         {"foreground", no_argument, NULL, 'f'},
         {"verbose", no_argument, NULL, 'v'},
         {"check", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);
     opterr = 0;
-    int c;
+    int c, rc;
     while ((c = getopt_long(argc, argv, ":c:fvnhV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -80,20 +79,13 @@ int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
         case 'n':
             p->check_only = true;
             break;
-        case 'h':
-            help();
-            return HOSTD_EXIT_OK;
-        case 'V':
-            printf("%s (%s)\n", HOSTD_PROG, kmsdns_version());
-            return HOSTD_EXIT_OK;
-        case ':':
-            return misuse("%s needs a value", argv[optind - 1]);
         default:
-            return misuse("unknown option '%s'", argv[optind - 1]);
+            if ((rc = kmsdns_cli_option(&cli, c, argv)) >= 0)
+                return rc;
         }
     }
-    if (optind < argc)
-        return misuse("unexpected argument '%s'", argv[optind]);
+    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+        return rc;
     if (p->config == NULL)
         return misuse("-c FILE is required");
     return -1;

@@ -4,8 +4,6 @@
 
 #include "kmsdns/cli.h"
 #include "kmsdns/error.h"
-#include "kmsdns/number.h"
-#include "kmsdns/version.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -69,11 +67,14 @@ static void help(void)
 /* Misuse: the message and the usage on stderr, VERIFY_EXIT_UNKNOWN. */
 #define misuse(...) kmsdns_cli_misuse(VERIFY_PROG, usage, VERIFY_EXIT_UNKNOWN, __VA_ARGS__)
 
+static const struct kmsdns_cli cli = {VERIFY_PROG, usage, VERIFY_EXIT_UNKNOWN, help};
+
 static int number(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
 {
     uint64_t v = 0;
-    if (kmsdns_parse_uint(arg, min, max, &v) != KMSDNS_OK)
-        return misuse("%s takes a number from %u to %u, not '%s'", opt, min, max, arg);
+    int rc = kmsdns_cli_uint(&cli, opt, arg, min, max, &v);
+    if (rc >= 0)
+        return rc;
     *out = (unsigned)v;
     return 0;
 }
@@ -187,9 +188,7 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {"critical", required_argument, NULL, 'k'},
         {"client-view", no_argument, NULL, 'C'},
         {"tsig-key", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);
     p->timeout_ms = 1000;
@@ -197,23 +196,13 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
     opterr = 0;
     int c, rc;
     while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
-        if (c == 'h') {
-            help();
-            return VERIFY_EXIT_OK;
-        }
-        if (c == 'V') {
-            printf("kmsdns-verify (%s)\n", kmsdns_version());
-            return VERIFY_EXIT_OK;
-        }
-        if (c == ':')
-            return misuse("%s needs a value", argv[optind - 1]);
-        if (c == '?')
-            return misuse("unknown option '%s'", argv[optind - 1]);
+        if ((rc = kmsdns_cli_option(&cli, c, argv)) >= 0)
+            return rc;
         if ((rc = option(c, optarg, p)) != 0)
             return rc;
     }
-    if (optind < argc)
-        return misuse("unexpected argument '%s'", argv[optind]);
+    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+        return rc;
     if (p->ns && p->nservers == 0)
         return misuse("--ns goes with --server");
     if (p->nconfigs == 0 && p->ndomains == 0 && p->domains_from == NULL)

@@ -7,6 +7,8 @@
 #ifndef KMSDNS_CLI_H
 #define KMSDNS_CLI_H
 
+#include <stdint.h>
+
 /* Prints "PROG: " and the formatted message to stderr, with a newline; the
  * message is redacted and escaped as log lines are (kmsdns_log_vformat). */
 void kmsdns_cli_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -14,6 +16,43 @@ void kmsdns_cli_error(const char *prog, const char *fmt, ...) __attribute__((for
 /* Prints "PROG: message", then the usage text, to stderr; returns `code`. */
 int kmsdns_cli_misuse(const char *prog, const char *usage, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A program's command line as the shared option helpers below need it. The
+ * strings are the program's own (static storage); help prints --help to stdout. */
+struct kmsdns_cli {
+    const char *prog;  /* "kmsdns-hostd" */
+    const char *usage; /* the usage lines, each ending in a newline */
+    int usage_exit;    /* the exit code for misuse */
+    void (*help)(void);
+};
+
+/* The getopt_long table entries for --help and --version, which
+ * kmsdns_cli_option() answers: the end of every program's option table
+ * (no_argument comes from <getopt.h>). */
+#define KMSDNS_CLI_OPTIONS_END                                                                     \
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},                         \
+    {                                                                                              \
+        NULL, 0, NULL, 0                                                                           \
+    }
+
+/*
+ * What getopt_long returned (with an optstring that starts with ':' and
+ * opterr 0), handled alike by every program: 'h' prints the help, 'V' the
+ * version, and both return 0; ':' (a value missing) and '?' (an unknown
+ * option) are misuse and return cli->usage_exit. Returns -1 for any other c:
+ * an option of the program's own, for the caller to handle.
+ */
+int kmsdns_cli_option(const struct kmsdns_cli *cli, int c, char **argv);
+
+/* After getopt_long: misuse for the first operand left (the programs take
+ * none), else -1. */
+int kmsdns_cli_no_operands(const struct kmsdns_cli *cli, int argc, char **argv);
+
+/* The value arg of option opt (e.g. "--timeout") as a decimal number in
+ * [min, max] (kmsdns_parse_uint): -1 with *out set, else misuse
+ * ("OPT takes a number from MIN to MAX, not 'ARG'") and *out untouched. */
+int kmsdns_cli_uint(const struct kmsdns_cli *cli, const char *opt, const char *arg, uint64_t min,
+                    uint64_t max, uint64_t *out);
 
 /* For programs that hold a secret (TSIG key, Kerberos keys): no core dump
  * (RLIMIT_CORE 0) and not dumpable or ptrace-attachable by the same user
