@@ -132,13 +132,6 @@ static void test_unwritable_directory(void **state)
     rmdir(dir);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    test_rmdir();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,5 +140,5 @@ int main(void)
         cmocka_unit_test(test_planted_symlink_not_followed),
         cmocka_unit_test(test_unwritable_directory),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
 }

@@ -379,13 +379,6 @@ static void test_rebuilds_deleted(void **state)
     kmsdns_engine_free(e);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    test_rmdir();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,5 +390,5 @@ int main(void)
         cmocka_unit_test(test_refuses_links),
         cmocka_unit_test(test_rebuilds_deleted),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
 }

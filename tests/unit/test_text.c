@@ -121,13 +121,6 @@ static void test_read_file(void **state)
     assert_non_null(strstr(d.text, "larger than"));
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    test_rmdir();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,5 +128,5 @@ int main(void)
         cmocka_unit_test(test_utf16le), cmocka_unit_test(test_utf16le_refusals),
         cmocka_unit_test(test_lines),   cmocka_unit_test(test_read_file),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
 }

@@ -486,13 +486,6 @@ static int close_log(void **state)
     return 0;
 }
 
-static int cleanup(void **state)
-{
-    (void)state;
-    test_rmdir();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,5 +504,5 @@ int main(void)
         cmocka_unit_test_teardown(test_load_permissions, close_log),
         cmocka_unit_test_teardown(test_secret_redacted_in_log, close_log),
     };
-    return cmocka_run_group_tests(tests, NULL, cleanup);
+    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
 }

@@ -66,4 +66,12 @@ static inline void test_rmdir(void)
         fprintf(stderr, "could not remove %s\n", test_tmpdir());
 }
 
+/* The group teardown of a binary that writes below test_tmpdir(): removes it. */
+static inline int test_teardown_tmpdir(void **state)
+{
+    (void)state;
+    test_rmdir();
+    return 0;
+}
+
 #endif
