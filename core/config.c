@@ -375,6 +375,15 @@ static int set_gss_algorithm(struct load_ctx *c, const char *v)
     return rc;
 }
 
+static int set_refresh(struct load_ctx *c, const char *v)
+{
+    static const char *const names[] = {"auto", "yes", "no", NULL};
+    int i = 0;
+    int rc = parse_enum(c, v, names, &i);
+    c->cfg->dns.refresh = (enum kmsdns_refresh)i;
+    return rc;
+}
+
 static int set_strict(struct load_ctx *c, const char *v)
 {
     return parse_bool(c, v, &c->cfg->dns.strict_response_signature);
@@ -482,6 +491,7 @@ static const struct key_def keys[] = {
     {"dns", "timeout", set_timeout, false},
     {"dns", "retries", set_retries, false},
     {"dns", "publish-interval", set_publish_interval, false},
+    {"dns", "refresh", set_refresh, false},
     {"publish", "domain", set_domain, true},
     {"publish", "list-file", set_list_file, false},
     {"client", "search", set_search, false},
@@ -529,6 +539,7 @@ int kmsdns_config_init(struct kmsdns_config *cfg)
     cfg->dns.ttl = 3600;
     cfg->dns.auth = KMSDNS_AUTH_NONE;
     cfg->dns.gss_algorithm = KMSDNS_GSS_ALG_AUTO;
+    cfg->dns.refresh = KMSDNS_REFRESH_AUTO;
     cfg->dns.timeout = 3;
     cfg->dns.retries = 3;
     cfg->dns.publish_interval = 1440;

@@ -14,8 +14,8 @@
 
 const char *kmsdns_action_name(enum kmsdns_action a)
 {
-    static const char *const names[] = {"unchanged", "add", "replace", "remove"};
-    return (unsigned)a < 4 ? names[a] : "?";
+    static const char *const names[] = {"unchanged", "add", "replace", "remove", "refresh"};
+    return (unsigned)a < 5 ? names[a] : "?";
 }
 
 static int push(struct kmsdns_rrdata *v, size_t *n, const struct kmsdns_rrdata *rr)
@@ -96,5 +96,30 @@ int kmsdns_plan_addresses(const struct kmsdns_rrdata *current, size_t n,
         out->action = out->ndel ? KMSDNS_ACTION_REMOVE : KMSDNS_ACTION_UNCHANGED;
     else
         out->action = out->nadd ? KMSDNS_ACTION_ADD : KMSDNS_ACTION_UNCHANGED;
+    return KMSDNS_OK;
+}
+
+/* A refresh deletes and re-adds the RR as the server holds it: an RR of
+ * class NONE deletes by data (RFC 2136 2.5.4), and the add keeps the RRset's
+ * TTL, so on a server without aging the zone ends as it was. */
+int kmsdns_plan_refresh(const struct kmsdns_rrdata *current, size_t n,
+                        const struct kmsdns_rrdata *want, size_t nwant, struct kmsdns_plan *pl)
+{
+    size_t nw = nwant > 0 && want[0].type == LDNS_RR_TYPE_SRV ? 1 : nwant;
+    for (size_t w = 0; w < nw; w++) {
+        const struct kmsdns_rrdata *held = NULL;
+        for (size_t i = 0; i < n && held == NULL; i++)
+            if (kmsdns_rrdata_same(&current[i], &want[w]))
+                held = &current[i];
+        if (held == NULL || contains(pl->del, pl->ndel, held) || contains(pl->add, pl->nadd, held))
+            continue;
+        if (pl->ndel == KMSDNS_PLAN_MAX || pl->nadd == KMSDNS_PLAN_MAX)
+            return KMSDNS_TOOLONG;
+        pl->del[pl->ndel++] = *held;
+        pl->add[pl->nadd++] = *held;
+        pl->nrefresh++;
+    }
+    if (pl->action == KMSDNS_ACTION_UNCHANGED && pl->nrefresh > 0)
+        pl->action = KMSDNS_ACTION_REFRESH;
     return KMSDNS_OK;
 }

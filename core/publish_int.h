@@ -29,11 +29,15 @@
 
 #define KMSDNS__MAX_SERVERS 16 /* candidate addresses kept per zone */
 
+/* What the AD probe (_ldap._tcp.dc._msdcs.<zone> SRV, publish_read.c) found. */
+enum kmsdns__ad { KMSDNS__AD_UNKNOWN, KMSDNS__AD_NO, KMSDNS__AD_YES };
+
 struct kmsdns__zone {
     char name[KMSDNS_NAME_BUF];
     char mname[KMSDNS_NAME_BUF];
     struct kmsdns_addr cand[KMSDNS__MAX_SERVERS]; /* primary first, then other NS */
     size_t ncand;
+    enum kmsdns__ad ad; /* asked only with [dns] refresh = auto */
 };
 
 /* One DNS server's GSS-TSIG security context, shared by every zone it takes. */
@@ -82,7 +86,9 @@ struct kmsdns__pub {
 /* publish_zone.c: each item's zone, primary and candidate servers (p->zones). */
 int kmsdns__discover(struct kmsdns__pub *p);
 
-/* publish_read.c: what the chosen server holds, and the plan for each item. */
+/* publish_read.c: what the chosen server holds, and the plan for each item;
+ * where refresh applies (opts->refresh, [dns] refresh = yes, or auto on a
+ * zone whose server is AD DNS), the plan also re-registers what is right. */
 int kmsdns__read(struct kmsdns__pub *p);
 
 /* publish_gss.c: makes sure every server of updates [first, nupdates) has a

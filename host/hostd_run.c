@@ -87,6 +87,8 @@ static void on_result(void *arg, const struct kmsdns_hostpub_result *r)
     if (!r->is_address && listed(h->cfg, r->domain) &&
         kmsdns_hostsrv_set_domain(h->srv, r->domain, r->result, r->time) != KMSDNS_OK)
         kmsdns_log(KMSDNS_LOG_ERR, "out of memory");
+    else if (!r->is_address && r->refreshed && listed(h->cfg, r->domain))
+        kmsdns_hostsrv_set_refreshed(h->srv, r->domain, r->time);
 }
 
 static void schedule(struct hostd *h, bool ok)

@@ -2,7 +2,8 @@
 /*
  * The publication child of kmsdns-hostd. The child runs
  * kmsdns_publish_run() and writes one tab-separated line per item to a
- * pipe: `R|A <domain> <word> <unix-time> <message>`. It closes every other
+ * pipe: `R|A <domain> <word> <unix-time> <refreshed> <message>` (refreshed:
+ * 1 when the run re-registered records already right, else 0). It closes every other
  * descriptor first (the listen sockets and the database stay the parent's
  * alone) and leaves with _exit(), so nothing of the parent's state (SQLite,
  * atexit handlers) is touched twice.
@@ -65,9 +66,10 @@ const char *kmsdns_hostpub_word(int rc, char *buf, size_t cap)
 
 /* One result line; tabs and line breaks in the message become spaces. */
 static void put_line(FILE *f, bool address, const char *domain, const char *word, uint64_t t,
-                     const char *message)
+                     bool refreshed, const char *message)
 {
-    fprintf(f, "%c\t%s\t%s\t%llu\t", address ? 'A' : 'R', domain, word, (unsigned long long)t);
+    fprintf(f, "%c\t%s\t%s\t%llu\t%d\t", address ? 'A' : 'R', domain, word, (unsigned long long)t,
+            refreshed ? 1 : 0);
     for (const char *m = message; *m != '\0'; m++)
         fputc(*m == '\t' || *m == '\n' || *m == '\r' ? ' ' : *m, f);
     fputc('\n', f);
@@ -75,20 +77,21 @@ static void put_line(FILE *f, bool address, const char *domain, const char *word
 
 static void report_items(FILE *f, const struct kmsdns_pub_report *rep, uint64_t now)
 {
-    static const char *const done[] = {"unchanged", "added", "replaced", "removed"};
+    static const char *const done[] = {"unchanged", "added", "replaced", "removed", "refreshed"};
     char word[32], msg[700];
     for (size_t i = 0; i < rep->nitems; i++) {
         const struct kmsdns_pub_item *it = &rep->items[i];
         if (it->status != KMSDNS_ITEM_OK) {
             put_line(f, it->is_address, it->domain,
                      kmsdns_hostpub_word(it->rc != 0 ? it->rc : KMSDNS_RCODE, word, sizeof word),
-                     now, it->message);
+                     now, false, it->message);
             continue;
         }
         const char *extra = it->warning[0] != '\0' ? it->warning : it->note;
         snprintf(msg, sizeof msg, "%s at %s%s%s", done[it->plan.action], it->server,
                  extra[0] != '\0' ? "; " : "", extra);
-        put_line(f, it->is_address, it->domain, "ok", now, msg);
+        put_line(f, it->is_address, it->domain, "ok", now, it->applied && it->plan.nrefresh > 0,
+                 msg);
     }
 }
 
@@ -114,7 +117,7 @@ static _Noreturn void child(const struct kmsdns_config *cfg, int wfd)
     if (rc != KMSDNS_OK) {
         for (size_t i = 0; i < kmsdns_publist_count(cfg->publish.domains); i++)
             put_line(f, false, kmsdns_publist_get(cfg->publish.domains, i)->domain,
-                     kmsdns_hostpub_word(rc, word, sizeof word), now, d.text);
+                     kmsdns_hostpub_word(rc, word, sizeof word), now, false, d.text);
     } else {
         report_items(f, rep, now);
     }
@@ -153,22 +156,24 @@ int kmsdns_hostpub_start(kmsdns_hostpub *p, const struct kmsdns_config *cfg, int
 /* Splits one line; false when it is not one the child writes. */
 static bool parse_line(char *line, struct kmsdns_hostpub_result *r)
 {
-    char *field[5], *save = NULL, *s = line;
-    for (int i = 0; i < 4; i++) {
+    char *field[6], *save = NULL, *s = line;
+    for (int i = 0; i < 5; i++) {
         field[i] = strtok_r(s, "\t", &save);
         s = NULL;
         if (field[i] == NULL)
             return false;
     }
-    field[4] = save != NULL ? save : "";
-    if ((field[0][0] != 'R' && field[0][0] != 'A') || field[0][1] != '\0')
+    field[5] = save != NULL ? save : "";
+    if ((field[0][0] != 'R' && field[0][0] != 'A') || field[0][1] != '\0' ||
+        (strcmp(field[4], "0") != 0 && strcmp(field[4], "1") != 0))
         return false;
     memset(r, 0, sizeof *r);
     r->is_address = field[0][0] == 'A';
     snprintf(r->domain, sizeof r->domain, "%s", field[1]);
     snprintf(r->result, sizeof r->result, "%s", field[2]);
     r->time = strtoull(field[3], NULL, 10);
-    snprintf(r->message, sizeof r->message, "%s", field[4]);
+    r->refreshed = field[4][0] == '1';
+    snprintf(r->message, sizeof r->message, "%s", field[5]);
     return true;
 }
 

@@ -22,6 +22,7 @@ struct kmsdns_hostpub_result {
     char domain[KMSDNS_NAME_BUF];
     char result[32]; /* "ok", or an error word: "refused", "notauth", "timeout", "badsig", ... */
     uint64_t time;   /* unix seconds */
+    bool refreshed;  /* the run re-registered records already right (AD aging) at time */
     char message[640];
 };
 

@@ -1155,6 +1155,7 @@ int kmsdns_hostsrv_set_domain(kmsdns_hostsrv *s, const char *domain, const char 
         s->domains = v;
         if ((s->domains[i].name = strdup(domain)) == NULL)
             return KMSDNS_NOMEM;
+        s->domains[i].refreshed = 0;
         s->ndomains++;
     }
     snprintf(s->domains[i].result, sizeof s->domains[i].result, "%s", result);

@@ -43,6 +43,11 @@ void kmsdns_hostsrv_free(kmsdns_hostsrv *s);
 int kmsdns_hostsrv_set_domain(kmsdns_hostsrv *s, const char *domain, const char *result,
                               uint64_t t);
 
+/* Records that domain's records were refreshed at unix time t (after
+ * kmsdns_hostsrv_set_domain for it; unknown domains are ignored), shown in
+ * STATUS as refreshed.<name>=<t>. Defined in hostsrv_status.c. */
+void kmsdns_hostsrv_set_refreshed(kmsdns_hostsrv *s, const char *domain, uint64_t t);
+
 /* Why kmsdns_hostsrv_run() returned. */
 enum kmsdns_hostsrv_event {
     KMSDNS_HOSTSRV_STOP,   /* SIGTERM or SIGINT: every connection is closed */

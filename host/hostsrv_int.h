@@ -52,6 +52,7 @@ struct hs_domain {
     char *name;
     char result[32];
     uint64_t t;
+    uint64_t refreshed; /* unix time of the last refresh (AD aging), 0: none yet */
 };
 
 struct kmsdns_hostsrv {

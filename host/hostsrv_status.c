@@ -2,7 +2,8 @@
 /*
  * The STATUS v1 answer, slmgr /dli's content as one line of key=value
  * tokens: the count and capacity, the thresholds, the settings, and per
- * domain the last publication result. Values never contain spaces.
+ * domain the last publication result and, where the records were
+ * refreshed (AD aging), when that last happened. Values never contain spaces.
  */
 #include "hostsrv_int.h"
 
@@ -11,7 +12,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+void kmsdns_hostsrv_set_refreshed(kmsdns_hostsrv *s, const char *domain, uint64_t t)
+{
+    for (size_t i = 0; i < s->ndomains; i++)
+        if (strcmp(s->domains[i].name, domain) == 0)
+            s->domains[i].refreshed = t;
+}
 
 char *kmsdns__hostsrv_status(const kmsdns_hostsrv *s, size_t *len)
 {
@@ -34,6 +43,9 @@ char *kmsdns__hostsrv_status(const kmsdns_hostsrv *s, size_t *len)
     for (size_t i = 0; i < s->ndomains; i++)
         fprintf(f, " domain.%s=%s@%" PRIu64, s->domains[i].name, s->domains[i].result,
                 s->domains[i].t);
+    for (size_t i = 0; i < s->ndomains; i++)
+        if (s->domains[i].refreshed != 0)
+            fprintf(f, " refreshed.%s=%" PRIu64, s->domains[i].name, s->domains[i].refreshed);
     fputc('\n', f);
     if (fclose(f) != 0) {
         free(buf);

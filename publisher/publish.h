@@ -22,7 +22,7 @@ enum publish_format { PUBLISH_TEXT, PUBLISH_JSON };
 
 struct publish_params {
     const char *config;
-    bool plan, withdraw, tcp;
+    bool plan, withdraw, tcp, refresh;
     char fqdn[KMSDNS_NAME_BUF]; /* --fqdn, "" when not given */
     unsigned wait;              /* 0: no --wait */
     enum publish_format format;

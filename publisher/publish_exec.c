@@ -18,7 +18,7 @@
 /* The word for what happened to an item (or would, with --plan). */
 static const char *action_word(const struct kmsdns_pub_report *r, const struct kmsdns_pub_item *it)
 {
-    static const char *const done[] = {"unchanged", "added", "replaced", "removed"};
+    static const char *const done[] = {"unchanged", "added", "replaced", "removed", "refreshed"};
     if (it->status != KMSDNS_ITEM_OK)
         return kmsdns_item_status_name(it->status);
     if (!it->planned)
@@ -64,8 +64,15 @@ static void print_item(const struct kmsdns_pub_report *r, const struct kmsdns_pu
         print_said("warning:", it->warning);
     if (it->note[0] != '\0')
         print_said("note:", it->note);
-    if (!r->plan_only && it->planned && it->plan.ndel > 0 && it->status == KMSDNS_ITEM_OK)
-        for (size_t i = 0; i < it->plan.ndel; i++)
+    if (it->status == KMSDNS_ITEM_OK && it->planned && it->plan.nrefresh > 0 &&
+        it->plan.action != KMSDNS_ACTION_REFRESH)
+        printf("    %-8s %s %zu record%s already right\n",
+               "refresh:", r->plan_only ? "would re-register" : "re-registered", it->plan.nrefresh,
+               it->plan.nrefresh == 1 ? "" : "s");
+    /* the refreshed RRs are the last nrefresh of del (kmsdns_plan_refresh): not "was" */
+    size_t changed = it->planned ? it->plan.ndel - it->plan.nrefresh : 0;
+    if (!r->plan_only && changed > 0 && it->status == KMSDNS_ITEM_OK)
+        for (size_t i = 0; i < changed; i++)
             printf("    %-8s %s\n", i == 0 ? "was:" : "",
                    kmsdns_rrdata_format(&it->plan.del[i], false, buf, sizeof buf));
     if (r->plan_only && it->have_current)
@@ -86,17 +93,20 @@ static void print_plan_updates(const struct kmsdns_pub_report *r, const char *si
         for (size_t k = 0; k < up->nitems; k++) {
             const struct kmsdns_plan *pl = &r->items[up->items[k]].plan;
             for (size_t d = 0; d < pl->ndel; d++)
-                printf("    delete %s\n",
-                       kmsdns_rrdata_format(&pl->del[d], false, buf, sizeof buf));
+                printf("    delete %s%s\n",
+                       kmsdns_rrdata_format(&pl->del[d], false, buf, sizeof buf),
+                       d >= pl->ndel - pl->nrefresh ? "  ; refresh" : "");
             for (size_t a = 0; a < pl->nadd; a++)
-                printf("    add    %s\n", kmsdns_rrdata_format(&pl->add[a], true, buf, sizeof buf));
+                printf("    add    %s%s\n",
+                       kmsdns_rrdata_format(&pl->add[a], true, buf, sizeof buf),
+                       a >= pl->nadd - pl->nrefresh ? "  ; refresh" : "");
         }
     }
 }
 
 static void render_text(const struct kmsdns_pub_report *r, const struct kmsdns_config *cfg)
 {
-    unsigned count[4] = {0}, failed = 0, unreachable = 0;
+    unsigned count[5] = {0}, failed = 0, unreachable = 0;
     for (size_t i = 0; i < r->nitems; i++) {
         const struct kmsdns_pub_item *it = &r->items[i];
         print_item(r, it);
@@ -112,10 +122,12 @@ static void render_text(const struct kmsdns_pub_report *r, const struct kmsdns_c
         snprintf(signer, sizeof signer, "signed with GSS-TSIG after a TKEY negotiation per server");
     if (r->plan_only)
         print_plan_updates(r, signer);
-    printf("%s%zu record set%s: %u unchanged, %u %s, %u %s, %u %s, %u failed, %u unreachable; ",
+    printf("%s%zu record set%s: %u unchanged, %u %s, %u %s, %u %s, %u %s, %u failed, "
+           "%u unreachable; ",
            r->plan_only ? "\nplan: " : "", r->nitems, r->nitems == 1 ? "" : "s", count[0], count[1],
            r->plan_only ? "to add" : "added", count[2], r->plan_only ? "to replace" : "replaced",
-           count[3], r->plan_only ? "to remove" : "removed", failed, unreachable);
+           count[3], r->plan_only ? "to remove" : "removed", count[4],
+           r->plan_only ? "to refresh" : "refreshed", failed, unreachable);
     if (r->plan_only)
         printf("%zu update%s would be sent\n", r->nupdates, r->nupdates == 1 ? "" : "s");
     else if (r->updates_sent == 0 && failed + unreachable == 0)
@@ -159,18 +171,27 @@ static json_t *item_json(const struct kmsdns_pub_report *r, const struct kmsdns_
     json_object_set_new(o, "current",
                         it->have_current ? rrs_json(it->current, it->ncurrent) : json_null());
     json_t *ch = json_array();
-    for (size_t i = 0; it->planned && i < it->plan.ndel; i++)
+    /* a refreshed RR is one change "refresh" (sent as delete-RR + add-RR) */
+    size_t nr = it->planned ? it->plan.nrefresh : 0;
+    for (size_t i = 0; it->planned && i < it->plan.ndel - nr; i++)
         json_array_append_new(
             ch, json_pack("{s:s, s:o}", "op", "delete", "record", rr_json(&it->plan.del[i])));
-    for (size_t i = 0; it->planned && i < it->plan.nadd; i++)
+    for (size_t i = 0; it->planned && i < it->plan.nadd - nr; i++)
         json_array_append_new(
             ch, json_pack("{s:s, s:o}", "op", "add", "record", rr_json(&it->plan.add[i])));
+    for (size_t i = 0; i < nr; i++)
+        json_array_append_new(ch, json_pack("{s:s, s:o}", "op", "refresh", "record",
+                                            rr_json(&it->plan.add[it->plan.nadd - nr + i])));
     json_object_set_new(o, "changes", ch);
     json_object_set_new(
         o, "error",
         it->status == KMSDNS_ITEM_OK
             ? json_null()
             : json_pack("{s:s, s:s}", "code", kmsdns_errname(it->rc), "message", it->message));
+    json_object_set_new(
+        o, "refreshed",
+        json_boolean(it->planned && it->plan.nrefresh > 0 && (r->plan_only || it->applied)));
+    json_object_set_new(o, "ad_dns", json_boolean(it->ad_dns));
     json_object_set_new(o, "note", it->note[0] ? json_string(it->note) : json_null());
     json_object_set_new(o, "warning", it->warning[0] ? json_string(it->warning) : json_null());
     return o;
@@ -243,6 +264,7 @@ int publish_exec(const struct publish_params *p)
     struct kmsdns_publish_opts opts = {.withdraw = p->withdraw,
                                        .plan_only = p->plan,
                                        .tcp = p->tcp,
+                                       .refresh = p->refresh,
                                        .wait_seconds = p->wait,
                                        .fqdn = p->fqdn[0] ? p->fqdn : NULL};
     struct kmsdns_pub_report *r = NULL;

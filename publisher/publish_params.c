@@ -14,8 +14,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: kmsdns-publish -c FILE [--plan] [--withdraw [--fqdn OTHER]] [--tcp]\n"
-    "                      [--wait[=SECONDS]] [--format text|json]\n";
+    "usage: kmsdns-publish -c FILE [--plan] [--withdraw [--fqdn OTHER]] [--refresh]\n"
+    "                      [--tcp] [--wait[=SECONDS]] [--format text|json]\n";
 
 static void help(void)
 {
@@ -29,6 +29,10 @@ static void help(void)
            "                      weight) and the A/AAAA records equal to [host] addresses\n"
            "      --fqdn OTHER    with --withdraw: remove OTHER's SRV records instead\n"
            "                      (a retired host); its addresses are not touched\n"
+           "      --refresh       re-register this host's records that are already right\n"
+           "                      (delete-RR + add-RR of the same data, one UPDATE per\n"
+           "                      zone), whatever [dns] refresh says: Active Directory DNS\n"
+           "                      then renews their aging timestamps\n"
            "      --tcp           use TCP for every query and update (default: UDP, TCP on\n"
            "                      truncation)\n"
            "      --wait[=SECS]   after publishing, poll every server of each zone until all\n"
@@ -43,7 +47,10 @@ static void help(void)
            "read back; see docs/GSS-TSIG.md and docs/AD-DNS.md.\n\n"
            "Only this host's records are ever touched: other hosts' RRs in a shared RRset\n"
            "stay (delete-this-RR + add-this-RR, never delete-RRset). A run with nothing to\n"
-           "change sends no update. A TTL-only difference is reported, never rewritten.\n\n"
+           "change sends no update, except where refresh applies ([dns] refresh = auto:\n"
+           "zones served by Active Directory DNS, which scavenges records not refreshed;\n"
+           "yes; --refresh): there it re-registers this host's own records. A TTL-only\n"
+           "difference is reported, never rewritten.\n\n"
            "Exit status: 0 every domain published (or already right), 1 a server answered\n"
            "with an error for some domain, 2 usage or config error (nothing sent), 3 no\n"
            "server could be asked for some domain; 1 wins over 3.\n",
@@ -72,6 +79,8 @@ static int check(struct publish_params *p)
         return misuse("-c FILE is required");
     if (p->fqdn[0] != '\0' && !p->withdraw)
         return misuse("--fqdn goes with --withdraw");
+    if (p->refresh && p->withdraw)
+        return misuse("--refresh and --withdraw do not go together");
     if (p->wait > 0 && p->plan)
         return misuse("--wait and --plan do not go together (--plan sends nothing)");
     return -1;
@@ -80,11 +89,17 @@ static int check(struct publish_params *p)
 int publish_params_parse(int argc, char **argv, struct publish_params *p)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"plan", no_argument, NULL, 'p'},
-        {"withdraw", no_argument, NULL, 'W'},     {"fqdn", required_argument, NULL, 'f'},
-        {"tcp", no_argument, NULL, 't'},          {"wait", optional_argument, NULL, 'w'},
-        {"format", required_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"plan", no_argument, NULL, 'p'},
+        {"withdraw", no_argument, NULL, 'W'},
+        {"fqdn", required_argument, NULL, 'f'},
+        {"tcp", no_argument, NULL, 't'},
+        {"wait", optional_argument, NULL, 'w'},
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"refresh", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
     };
     memset(p, 0, sizeof *p);
     opterr = 0;
@@ -103,6 +118,9 @@ int publish_params_parse(int argc, char **argv, struct publish_params *p)
             break;
         case 't':
             p->tcp = true;
+            break;
+        case 'r':
+            p->refresh = true;
             break;
         case 'f':
             if (kmsdns_name_normalize(optarg, KMSDNS_NAME_HOST, p->fqdn, &why) != 0)

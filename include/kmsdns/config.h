@@ -30,6 +30,10 @@ enum kmsdns_auth { KMSDNS_AUTH_NONE, KMSDNS_AUTH_TSIG, KMSDNS_AUTH_GSS_TSIG };
 
 enum kmsdns_gss_alg { KMSDNS_GSS_ALG_AUTO, KMSDNS_GSS_ALG_GSS_TSIG, KMSDNS_GSS_ALG_MICROSOFT };
 
+/* [dns] refresh: re-register records that are already right (AD DNS aging);
+ * auto = where the zone's server is recognised as Active Directory DNS. */
+enum kmsdns_refresh { KMSDNS_REFRESH_AUTO, KMSDNS_REFRESH_YES, KMSDNS_REFRESH_NO };
+
 /* Bounds of the interval keys, in minutes (SPEC.md: 15 min .. 30 days). */
 #define KMSDNS_INTERVAL_MIN 15u
 #define KMSDNS_INTERVAL_MAX 43200u
@@ -71,6 +75,7 @@ struct kmsdns_config {
         char *server_principal;
         enum kmsdns_gss_alg gss_algorithm;
         bool strict_response_signature;
+        enum kmsdns_refresh refresh;
         unsigned timeout;          /* seconds per try */
         unsigned retries;          /* tries after the first */
         unsigned publish_interval; /* minutes */

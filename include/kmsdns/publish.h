@@ -25,6 +25,7 @@ struct kmsdns_publish_opts {
     bool withdraw;         /* remove this host's records instead of publishing */
     const char *fqdn;      /* target instead of [host] fqdn (withdraw --fqdn), or NULL */
     bool plan_only;        /* read and plan, send no update */
+    bool refresh;          /* refresh this run whatever [dns] refresh says (--refresh) */
     bool tcp;              /* every query and update over TCP */
     unsigned wait_seconds; /* > 0: poll the authoritative servers up to this long */
     const struct kmsdns_transport *transport; /* NULL: the network */
@@ -48,9 +49,10 @@ struct kmsdns_pub_item {
     size_t nwant;
     struct kmsdns_rrdata *current; /* what the server held before */
     size_t ncurrent;
-    bool have_current; /* current was read */
-    struct kmsdns_plan plan;
+    bool have_current;       /* current was read */
+    struct kmsdns_plan plan; /* plan.nrefresh > 0: it re-registers records already right */
     bool planned;
+    bool ad_dns;  /* the zone's server answered as Active Directory DNS (refresh = auto) */
     bool applied; /* the update carrying the plan was answered NOERROR, verified */
     enum kmsdns_item_status status;
     int rc;            /* kmsdns_err of the failure */

@@ -48,6 +48,7 @@ static void test_defaults(void **state)
     assert_false(cfg.dns.has_server);
     assert_int_equal(cfg.dns.auth, KMSDNS_AUTH_NONE);
     assert_int_equal(cfg.dns.gss_algorithm, KMSDNS_GSS_ALG_AUTO);
+    assert_int_equal(cfg.dns.refresh, KMSDNS_REFRESH_AUTO);
     assert_false(cfg.dns.strict_response_signature);
     assert_int_equal(cfg.dns.timeout, 3);
     assert_int_equal(cfg.dns.retries, 3);
@@ -89,7 +90,7 @@ static void test_every_key(void **state)
         "tsig-key = k.key\nkeytab = k.keytab\nprincipal = host/kms1.corp.test\n"
         "server-principal = DNS/ns1.corp.test@CORP.TEST\n"
         "gss-algorithm = gss.microsoft.com\nstrict-response-signature = true\n"
-        "timeout = 60\nretries = 0\npublish-interval = 1\n[publish]\n"
+        "timeout = 60\nretries = 0\npublish-interval = 1\nrefresh = yes\n[publish]\n"
         "domain = corp.test\ndomain = branch.test, 1, 2 ; inline comment\n"
         "list-file = list.txt\n[client]\nsearch = corp.test\nstate = /tmp/st\n",
         &cfg);
@@ -123,6 +124,7 @@ static void test_every_key(void **state)
     assert_int_equal(cfg.dns.timeout, 60);
     assert_int_equal(cfg.dns.retries, 0);
     assert_int_equal(cfg.dns.publish_interval, 1);
+    assert_int_equal(cfg.dns.refresh, KMSDNS_REFRESH_YES);
     assert_int_equal(kmsdns_publist_count(cfg.publish.domains), 3);
     assert_int_equal(kmsdns_publist_get(cfg.publish.domains, 1)->weight, 2);
     assert_string_equal(kmsdns_publist_get(cfg.publish.domains, 2)->domain, "extra.test");
@@ -160,6 +162,7 @@ static void test_refusals(void **state)
             "'server-d' is not one of: client-vl, server-a, server-b, server-c");
     refused("[dns]\nauth = kerberos\n", KMSDNS_SYNTAX, 2,
             "'kerberos' is not one of: none, tsig, gss-tsig");
+    refused("[dns]\nrefresh = always\n", KMSDNS_SYNTAX, 2, "'always' is not one of: auto, yes, no");
     refused("[host]\npublish = maybe\n", KMSDNS_SYNTAX, 2, "'maybe' is not yes or no");
     refused("[host]\nfqdn = kms1\n", KMSDNS_NAME, 2, "not fully qualified");
     refused("[host]\nfqdn = kms_1.corp.test\n", KMSDNS_NAME, 2, "bad domain name");

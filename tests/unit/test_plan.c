@@ -127,6 +127,48 @@ static void test_too_many(void **state)
     assert_string_equal(kmsdns_action_name(KMSDNS_ACTION_REPLACE), "replace");
 }
 
+/* Refresh: delete-RR + add-RR of exactly what the server holds of ours
+ * (its TTL), nothing of kms2's; a plan with changes carries the refresh of
+ * what it does not rewrite. */
+static void test_refresh(void **state)
+{
+    (void)state;
+    struct kmsdns_plan pl;
+    struct kmsdns_rrdata want = test_srv("kms1.corp.test", 0, 100, 1688, 3600);
+    struct kmsdns_rrdata cur[] = {test_srv("kms2.corp.test", 0, 100, 1688, 600),
+                                  test_srv("kms1.corp.test", 0, 100, 1688, 600)};
+    assert_int_equal(kmsdns_plan_srv(cur, 2, &want, 3600, false, &pl), KMSDNS_OK);
+    assert_int_equal(kmsdns_plan_refresh(cur, 2, &want, 1, &pl), KMSDNS_OK);
+    assert_int_equal(pl.action, KMSDNS_ACTION_REFRESH);
+    assert_string_equal(kmsdns_action_name(pl.action), "refresh");
+    assert_int_equal(pl.ndel, 1);
+    assert_int_equal(pl.nadd, 1);
+    assert_int_equal(pl.nrefresh, 1);
+    assert_string_equal(pl.del[0].value, "kms1.corp.test");
+    assert_true(kmsdns_rrdata_same(&pl.del[0], &pl.add[0]));
+    assert_int_equal(pl.add[0].ttl, 600); /* the RRset's TTL, not the configured 3600 */
+    /* nothing of ours held: nothing to refresh, the add stays an add */
+    assert_int_equal(kmsdns_plan_srv(cur, 1, &want, 3600, false, &pl), KMSDNS_OK);
+    assert_int_equal(kmsdns_plan_refresh(cur, 1, &want, 1, &pl), KMSDNS_OK);
+    assert_int_equal(pl.action, KMSDNS_ACTION_ADD);
+    assert_int_equal(pl.nrefresh, 0);
+    assert_int_equal(pl.ndel, 0);
+    /* addresses: the held one is refreshed, the missing one added, 192.0.2.99 untouched */
+    struct kmsdns_rrdata aw[] = {addr(LDNS_RR_TYPE_A, "192.0.2.10"),
+                                 addr(LDNS_RR_TYPE_AAAA, "2001:db8::10")};
+    struct kmsdns_rrdata ac[] = {addr(LDNS_RR_TYPE_A, "192.0.2.99"),
+                                 addr(LDNS_RR_TYPE_AAAA, "2001:db8::10")};
+    assert_int_equal(kmsdns_plan_addresses(ac, 2, aw, 2, 3600, false, &pl), KMSDNS_OK);
+    assert_int_equal(kmsdns_plan_refresh(ac, 2, aw, 2, &pl), KMSDNS_OK);
+    assert_int_equal(pl.action, KMSDNS_ACTION_ADD);
+    assert_int_equal(pl.nrefresh, 1);
+    assert_int_equal(pl.ndel, 1);
+    assert_string_equal(pl.del[0].value, "2001:db8::10");
+    assert_int_equal(pl.nadd, 2);
+    assert_string_equal(pl.add[0].value, "192.0.2.10");
+    assert_string_equal(pl.add[1].value, "2001:db8::10");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_withdraw),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_refresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * discovery through a resolver with the walk up the labels, the primary
  * found from the SOA MNAME and NS, a dead primary skipped for the next
  * server, a refused batch split domain by domain, and the failures that
- * must name their cause. The addresses below are labels for the script.
+ * must name their cause; refresh (AD DNS aging): the exact UPDATE it sends,
+ * and when it sends none. The addresses below are labels for the script.
  */
 #include "testutil.h"
 
@@ -25,6 +26,13 @@ static struct {
     unsigned updates; /* UPDATEs received */
     unsigned soa_queries;
     char update_servers[8][KMSDNS_ADDR_TEXT_MAX];
+    bool hold_ours;            /* corp.test holds kms1's SRV (beside kms2's) and kms1's A already */
+    bool ad;                   /* _ldap._tcp.dc._msdcs.corp.test has a DC: AD DNS */
+    unsigned probes;           /* _ldap._tcp.dc._msdcs queries received */
+    unsigned rounds;           /* transport batches */
+    char update_zone[600];     /* the first UPDATE's zone section, as ldns prints it */
+    size_t update_prereqs;     /* its prerequisite RRs */
+    char update_section[2048]; /* its update section */
 } fx;
 
 static void add_rr(ldns_pkt *p, ldns_pkt_section s, const char *text)
@@ -72,6 +80,20 @@ static void answer_query(const ldns_pkt *q, ldns_pkt *a)
         add_rr(a, LDNS_SECTION_ANSWER, "ns1.corp.test. 3600 IN A 192.0.2.1");
     } else if (t == LDNS_RR_TYPE_A && qname_is(q, "ns2.corp.test.")) {
         add_rr(a, LDNS_SECTION_ANSWER, "ns2.corp.test. 3600 IN A 192.0.2.2");
+    } else if (t == LDNS_RR_TYPE_SRV && qname_is(q, "_ldap._tcp.dc._msdcs.corp.test.")) {
+        fx.probes++;
+        if (fx.ad)
+            add_rr(a, LDNS_SECTION_ANSWER,
+                   "_ldap._tcp.dc._msdcs.corp.test. 600 IN SRV 0 100 389 dc1.corp.test.");
+        else
+            add_rr(a, LDNS_SECTION_AUTHORITY, soa), ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
+    } else if (t == LDNS_RR_TYPE_SRV && fx.hold_ours && qname_is(q, "_vlmcs._tcp.corp.test.")) {
+        add_rr(a, LDNS_SECTION_ANSWER,
+               "_vlmcs._tcp.corp.test. 600 IN SRV 0 100 1688 kms2.corp.test.");
+        add_rr(a, LDNS_SECTION_ANSWER,
+               "_vlmcs._tcp.corp.test. 600 IN SRV 0 100 1688 kms1.corp.test.");
+    } else if (t == LDNS_RR_TYPE_A && fx.hold_ours && qname_is(q, "kms1.corp.test.")) {
+        add_rr(a, LDNS_SECTION_ANSWER, "kms1.corp.test. 600 IN A 192.0.2.10");
     } else if (t == LDNS_RR_TYPE_SRV) {
         ldns_pkt_set_aa(a, !fx.no_aa);
         add_rr(a, LDNS_SECTION_AUTHORITY, soa);
@@ -83,6 +105,14 @@ static void answer_update(const struct kmsdns_exchange *x, const ldns_pkt *q, ld
 {
     if (fx.updates < 8)
         kmsdns_addr_format(&x->server, fx.update_servers[fx.updates]);
+    if (fx.updates == 0) {
+        char *z = ldns_rr_list2str(ldns_pkt_question(q));
+        char *u = ldns_rr_list2str(ldns_pkt_authority(q));
+        snprintf(fx.update_zone, sizeof fx.update_zone, "%s", z);
+        snprintf(fx.update_section, sizeof fx.update_section, "%s", u);
+        fx.update_prereqs = ldns_rr_list_rr_count(ldns_pkt_answer(q));
+        free(z), free(u);
+    }
     fx.updates++;
     ldns_pkt_set_opcode(a, LDNS_PACKET_UPDATE);
     if (fx.refuse_owner != NULL && mentions(q, fx.refuse_owner))
@@ -96,6 +126,7 @@ static int scripted_run(void *ctx, struct kmsdns_exchange *x, size_t n,
                         const struct kmsdns_transport_opts *o)
 {
     (void)ctx, (void)o;
+    fx.rounds++;
     for (size_t i = 0; i < n; i++) {
         kmsdns_exchange_reset(&x[i]);
         char srv[KMSDNS_ADDR_TEXT_MAX];
@@ -126,6 +157,20 @@ static int scripted_run(void *ctx, struct kmsdns_exchange *x, size_t n,
 }
 
 static const struct kmsdns_transport scripted = {scripted_run, NULL};
+
+static struct kmsdns_pub_report *run_opts(const char *conf_text, bool refresh, bool plan)
+{
+    struct kmsdns_config cfg;
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (kmsdns_config_load_buffer(&cfg, "/t/k.conf", conf_text, strlen(conf_text), &d) != 0)
+        fail_msg("config: %s", d.text);
+    struct kmsdns_publish_opts o = {.transport = &scripted, .refresh = refresh, .plan_only = plan};
+    struct kmsdns_pub_report *r = NULL;
+    assert_int_equal(kmsdns_publish_run(&cfg, &o, &r, &d), KMSDNS_OK);
+    kmsdns_config_deinit(&cfg);
+    return r;
+}
 
 static struct kmsdns_pub_report *run(const char *conf_text, int want_rc)
 {
@@ -270,6 +315,101 @@ static void test_refusals_before_sending(void **state)
     assert_int_equal(fx.updates, 0);
 }
 
+/* kms1's SRV (0 100 1688, beside kms2's) and A record are already right in corp.test. */
+#define CONF_REFRESH(extra)                                                                        \
+    "[host]\nfqdn = kms1.corp.test\naddresses = 192.0.2.10\n[dns]\nresolver = 192.0.2.53\n" extra  \
+    "\n[publish]\ndomain = corp.test,0,100\n"
+
+/* On AD DNS (the probe finds a DC), auto refreshes: ONE UPDATE for the zone,
+ * no prerequisites, delete-RR + add-RR of exactly kms1's SRV and A as held
+ * (their TTL 600), nothing of kms2's; and the probe rode with the reads. */
+static void test_refresh_on_ad(void **state)
+{
+    (void)state;
+    fx.hold_ours = fx.ad = true;
+    struct kmsdns_pub_report *r = run(CONF_REFRESH(""), KMSDNS_OK);
+    assert_int_equal(r->outcome, KMSDNS_PUB_DONE);
+    assert_int_equal(fx.probes, 1);
+    assert_int_equal(fx.updates, 1);
+    assert_int_equal(r->updates_sent, 1);
+    assert_string_equal(fx.update_zone, "corp.test.\tIN\tSOA\n");
+    assert_int_equal(fx.update_prereqs, 0);
+    assert_string_equal(fx.update_section,
+                        "_vlmcs._tcp.corp.test.\t0\tNONE\tSRV\t0 100 1688 kms1.corp.test.\n"
+                        "kms1.corp.test.\t0\tNONE\tA\t192.0.2.10\n"
+                        "_vlmcs._tcp.corp.test.\t600\tIN\tSRV\t0 100 1688 kms1.corp.test.\n"
+                        "kms1.corp.test.\t600\tIN\tA\t192.0.2.10\n");
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(r->items[i].plan.action, KMSDNS_ACTION_REFRESH);
+        assert_int_equal(r->items[i].plan.nrefresh, 1);
+        assert_true(r->items[i].applied);
+        assert_true(r->items[i].ad_dns);
+    }
+    unsigned rounds_auto = fx.rounds;
+    kmsdns_pub_report_free(r);
+    /* the same run with refresh = yes asks no probe, in as many rounds */
+    reset(NULL);
+    fx.hold_ours = fx.ad = true;
+    r = run(CONF_REFRESH("refresh = yes"), KMSDNS_OK);
+    assert_int_equal(fx.probes, 0);
+    assert_int_equal(fx.updates, 1);
+    assert_int_equal(fx.rounds, rounds_auto); /* the probe cost no round of its own */
+    kmsdns_pub_report_free(r);
+}
+
+/* Elsewhere (no DC behind _ldap._tcp.dc._msdcs), auto keeps idempotence:
+ * nothing to change, nothing sent; refresh = no does not even ask; --refresh
+ * and refresh = yes do refresh; --plan shows the refresh and sends nothing. */
+static void test_refresh_off_ad(void **state)
+{
+    (void)state;
+    fx.hold_ours = true;
+    struct kmsdns_pub_report *r = run(CONF_REFRESH(""), KMSDNS_OK);
+    assert_int_equal(fx.probes, 1);
+    assert_int_equal(fx.updates, 0);
+    assert_int_equal(r->nupdates, 0);
+    assert_int_equal(r->items[0].plan.action, KMSDNS_ACTION_UNCHANGED);
+    assert_false(r->items[0].ad_dns);
+    kmsdns_pub_report_free(r);
+
+    reset(NULL);
+    fx.hold_ours = fx.ad = true;
+    r = run(CONF_REFRESH("refresh = no"), KMSDNS_OK);
+    assert_int_equal(fx.probes, 0);
+    assert_int_equal(fx.updates, 0);
+    assert_int_equal(r->items[0].plan.action, KMSDNS_ACTION_UNCHANGED);
+    kmsdns_pub_report_free(r);
+
+    reset(NULL);
+    fx.hold_ours = true;
+    r = run_opts(CONF_REFRESH("refresh = no"), true, false); /* --refresh wins */
+    assert_int_equal(fx.updates, 1);
+    assert_int_equal(r->items[0].plan.action, KMSDNS_ACTION_REFRESH);
+    kmsdns_pub_report_free(r);
+
+    reset(NULL);
+    fx.hold_ours = fx.ad = true;
+    r = run_opts(CONF_REFRESH(""), false, true); /* --plan */
+    assert_int_equal(fx.updates, 0);
+    assert_int_equal(r->nupdates, 1);
+    assert_int_equal(r->items[0].plan.action, KMSDNS_ACTION_REFRESH);
+    kmsdns_pub_report_free(r);
+}
+
+/* A refused refresh fails like any update; the split tries each domain alone. */
+static void test_refresh_refused(void **state)
+{
+    (void)state;
+    fx.hold_ours = fx.ad = true;
+    fx.update_rcode = LDNS_RCODE_REFUSED;
+    struct kmsdns_pub_report *r = run(CONF_REFRESH(""), KMSDNS_OK);
+    assert_int_equal(r->outcome, KMSDNS_PUB_SERVER_ERROR);
+    assert_int_equal(r->items[0].status, KMSDNS_ITEM_FAILED);
+    assert_int_equal(r->items[0].rc, KMSDNS_REFUSED);
+    assert_false(r->items[0].applied);
+    kmsdns_pub_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +421,9 @@ int main(void)
         cmocka_unit_test_setup(test_all_servers_dead, reset),
         cmocka_unit_test_setup(test_server_set_zone_from_the_read, reset),
         cmocka_unit_test_setup(test_refusals_before_sending, reset),
+        cmocka_unit_test_setup(test_refresh_on_ad, reset),
+        cmocka_unit_test_setup(test_refresh_off_ad, reset),
+        cmocka_unit_test_setup(test_refresh_refused, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
