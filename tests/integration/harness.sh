@@ -271,3 +271,22 @@ status_field() {
 
 # cmid N: a distinct, valid CMID per number.
 cmid() { printf '00000000-0000-4000-8000-%012x' "$1"; }
+
+# ---- helpers in the background ------------------------------------------------
+# start_bg PORT PROTO COMMAND ARGS...: starts COMMAND in the background (killed
+# at exit; its pid in BG_PID) and waits until something listens on PORT over
+# PROTO (tcp or udp, as wait_port); fails naming COMMAND if nothing does.
+start_bg() {
+  local port=$1 proto=$2
+  shift 2
+  "$@" &
+  BG_PID=$!
+  at_exit_kill "$BG_PID"
+  wait_port "$port" "$proto" || fail "$(basename "$1") did not start on port $port"
+}
+# stop_bg PID: stops a helper start_bg started and reaps it; nothing if PID is empty.
+stop_bg() {
+  [ -n "${1:-}" ] || return 0
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}

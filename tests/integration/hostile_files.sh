@@ -120,15 +120,13 @@ ok "one domain audited; line 2 refused as FILE:LINE before any query"
 
 check "kmsdns-client --status: a host's escapes never reach the terminal"
 hport=$(free_port)
-"$RPCLISTENER" "$hport" hostile >/dev/null 2>&1 &
-lpid=$!
-at_exit_kill "$lpid"
-for _ in $(seq 50); do port_busy "$hport" && break; sleep 0.05; done
+start_bg "$hport" tcp "$RPCLISTENER" "$hport" hostile
+lpid=$BG_PID
 set +e
 "$CLIENT" --status --kms "127.0.0.1:$hport" >"$WORK/out" 2>"$WORK/err"
 rc=$?
 set -e
-kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
+stop_bg "$lpid"
 LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x80-\xff]' "$WORK/out" "$WORK/err" &&
   fail "control bytes printed: $(od -c "$WORK/out" "$WORK/err" | head)"
 [ "$rc" -eq 3 ] || fail "--status exit $rc for a garbled answer (want 3)"
@@ -137,10 +135,8 @@ ok "refused as not protocol v1 (exit 3), escapes shown as text"
 
 check "a run that holds a TSIG key cannot dump core and is not dumpable"
 sport=$(free_port)
-"$RPCLISTENER" "$sport" silent >/dev/null 2>&1 &
-spid=$!
-at_exit_kill "$spid"
-for _ in $(seq 50); do port_busy "$sport" && break; sleep 0.05; done
+start_bg "$sport" tcp "$RPCLISTENER" "$sport" silent
+spid=$BG_PID
 cp "$KEY" "$WORK/evil.key" && chown "$EVIL" "$WORK/evil.key"
 cat >"$WORK/hang.conf" <<EOF
 [host]
@@ -174,5 +170,5 @@ grep -E '^Max core file size +0 +0 ' "/proc/$pub/limits" >/dev/null ||
   fail "still dumpable (its /proc is $(stat -c %U "/proc/$pub/environ")'s)"
 kill "$pub" 2>/dev/null || true
 wait "$ppid_" 2>/dev/null || true
-kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+stop_bg "$spid"
 ok "RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 while it waits on the server"

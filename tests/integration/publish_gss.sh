@@ -122,10 +122,8 @@ ok "skew: exit $RC, $(output | grep -Eio '[^.;]*clock[^.;]*' | head -n1)"
 
 check "a server that forgets the context (BADKEY on an update) gets one new negotiation"
 pport=$(free_port)
-"$PROXY" "$pport" "$PORT" badkey-once &
-proxy_pid=$!
-at_exit_kill "$proxy_pid"
-wait_port "$pport" tcp || fail "badproxy did not start"
+start_bg "$pport" tcp "$PROXY" "$pport" "$PORT" badkey-once
+proxy_pid=$BG_PID
 sed "s/^server = .*/server = 127.0.0.1:$pport/; s/^\[host\]/[host]\nport = 1777/" "$WORK/kms1.conf" >"$WORK/proxy.conf"
 run -c "$WORK/proxy.conf" --format json
 expect 0 '"tkey_exchanges": 2' "renegotiated after BADKEY"
@@ -142,12 +140,9 @@ run -c "$WORK/kms1.conf" --withdraw
 expect 0 "3 removed" "withdraw"
 
 check "gss-algorithm = auto falls back to gss.microsoft.com when gss-tsig is refused (FORMERR)"
-kill "$proxy_pid" 2>/dev/null || true
-wait "$proxy_pid" 2>/dev/null || true
-"$PROXY" "$pport" "$PORT" no-gss-tsig &
-proxy_pid=$!
-at_exit_kill "$proxy_pid"
-wait_port "$pport" tcp || fail "badproxy did not start"
+stop_bg "$proxy_pid"
+start_bg "$pport" tcp "$PROXY" "$pport" "$PORT" no-gss-tsig
+proxy_pid=$BG_PID
 sed 's/^port = 1777/port = 1780/' "$WORK/proxy.conf" >"$WORK/auto.conf"
 run -c "$WORK/auto.conf" --format json
 expect 0 '"tkey_exchanges": 2' "auto fallback"
@@ -157,12 +152,9 @@ run -c "$WORK/fixed.conf" --withdraw
 expect 1 "answered FORMERR to the TKEY query" "no fallback when gss-tsig is set"
 
 check "an answer that echoes our own MAC (Windows DNS on SRV updates) is proven by reading back"
-kill "$proxy_pid" 2>/dev/null || true
-wait "$proxy_pid" 2>/dev/null || true
-"$PROXY" "$pport" "$PORT" echo-mac &
-proxy_pid=$!
-at_exit_kill "$proxy_pid"
-wait_port "$pport" tcp || fail "badproxy did not start"
+stop_bg "$proxy_pid"
+start_bg "$pport" tcp "$PROXY" "$pport" "$PORT" echo-mac
+proxy_pid=$BG_PID
 run -c "$WORK/proxy.conf" --format json
 expect 0 '"proof": "read-back"' "echoed MAC"
 [ "$(j '.domains[0].warning')" = "applied; server response signature not verifiable (known server behaviour): the records were read back over a fresh connection" ] ||

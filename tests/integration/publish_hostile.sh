@@ -17,18 +17,13 @@ OWNER=_vlmcs._tcp.sales.example.test
 PPORT=$(free_port)
 PROXY_PID=
 stop_proxy() {
-  if [ -n "$PROXY_PID" ]; then
-    kill "$PROXY_PID" 2>/dev/null || true
-    wait "$PROXY_PID" 2>/dev/null || true
-    PROXY_PID=
-  fi
+  stop_bg "$PROXY_PID"
+  PROXY_PID=
 }
 start_proxy() { # MODE
   stop_proxy
-  "$PROXY" "$PPORT" "$LAB_NAMED_PORT" "$1" &
-  PROXY_PID=$!
-  at_exit_kill "$PROXY_PID"
-  wait_port "$PPORT" udp || fail "proxy did not start"
+  start_bg "$PPORT" udp "$PROXY" "$PPORT" "$LAB_NAMED_PORT" "$1"
+  PROXY_PID=$BG_PID
 }
 at_exit stop_proxy
 cleanup_records() {

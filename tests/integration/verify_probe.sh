@@ -11,13 +11,10 @@ VER=${2:?path to kmsdns-verify}
 LISTENER=${3:?path to rpclistener}
 OWNER=_vlmcs._tcp.sales.example.test
 ACK=$(free_port)
-"$LISTENER" "$ACK" ack &
-at_exit_kill $!
+start_bg "$ACK" tcp "$LISTENER" "$ACK" ack
 CLOSE=$(free_port)
-"$LISTENER" "$CLOSE" close &
-at_exit_kill $!
+start_bg "$CLOSE" tcp "$LISTENER" "$CLOSE" close
 DEAD=$(free_port)
-wait_port "$ACK" tcp && wait_port "$CLOSE" tcp || fail "rpclistener did not start"
 point_to() { # PORT: the SRV record names 127.0.0.1 (ns1.example.test) on PORT
   nsu "$LAB_NAMED_PORT" -k "$LAB_TSIG_KEY" <<NSU
 update delete $OWNER SRV
