@@ -25,14 +25,19 @@ struct achan {
     ares_channel ares;
 };
 
+struct req;
+
 struct session {
     struct kmsdns_transport_opts o;
+    struct req *spare; /* finished requests, kept for the next ones (no malloc per query) */
     struct achan **chans;
     size_t nchans;
     struct achan *last; /* the channel of the last submission: most often the next one's */
 };
 
 struct req {
+    struct req *next; /* in the spare list */
+    struct session *s;
     struct kmsdns_exchange *x;
     kmsdns_exchange_done_fn done;
     void *arg;
@@ -136,7 +141,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     }
     kmsdns_exchange_done_fn done = r->done;
     void *darg = r->arg;
-    free(r);
+    if (status == ARES_EDESTRUCTION) {
+        free(r);
+    } else {
+        r->next = r->s->spare;
+        r->s->spare = r;
+    }
     done(darg, x);
 }
 
@@ -145,12 +155,16 @@ static int ares_submit(void *sess, struct kmsdns_exchange *x, kmsdns_exchange_do
 {
     struct session *s = sess;
     struct achan *c = chan_get(s, &x->server);
-    struct req *r = malloc(sizeof *r);
+    struct req *r = s->spare;
+    if (r != NULL)
+        s->spare = r->next;
+    else
+        r = malloc(sizeof *r);
     if (c == NULL || r == NULL) {
         free(r);
         return KMSDNS_NOMEM;
     }
-    *r = (struct req){.x = x, .done = done, .arg = arg};
+    *r = (struct req){.s = s, .x = x, .done = done, .arg = arg};
     kmsdns_exchange_reset(x);
     x->used_tcp = x->tcp;
     ares_send(c->ares, x->query, (int)x->query_len, on_answer, r);
@@ -205,6 +219,10 @@ static void ares_close(void *sess)
         free(s->chans[i]);
     }
     free(s->chans);
+    for (struct req *r = s->spare, *n; r != NULL; r = n) {
+        n = r->next;
+        free(r);
+    }
     free(s);
     ares_library_cleanup();
 }
