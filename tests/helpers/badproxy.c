@@ -17,6 +17,8 @@
  * Handles one message at a time; runs until killed. With BADPROXY_DUMP=DIR
  * set, every answer is also written to DIR (seeds for the fuzz corpus).
  */
+#include "helper_io.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -43,20 +45,8 @@ static int sock_on(unsigned short port, int type)
     return fd;
 }
 
-/* Reads exactly n bytes (3 s at most); 0 on success. */
-static int read_full(int fd, unsigned char *b, size_t n)
-{
-    for (size_t got = 0; got < n;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 3000) != 1)
-            return -1;
-        ssize_t r = recv(fd, b + got, n - got, 0);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
+/* Each piece of a message may take 3 s at most. */
+#define PIECE_MS 3000
 
 /* True when the message holds the uncompressed name "gss-tsig." (a TKEY asking for it). */
 static int asks_gss_tsig(const unsigned char *m, size_t n)
@@ -77,8 +67,8 @@ static void relay_tcp(int lfd, unsigned short server, int no_gss_tsig)
     int c = accept(lfd, NULL, NULL), s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(server)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = c >= 0 && s >= 0 && read_full(c, m, 2) == 0 &&
-             read_full(c, m + 2, (size_t)(m[0] << 8 | m[1])) == 0;
+    int ok = c >= 0 && s >= 0 && read_full(c, m, 2, PIECE_MS) == 0 &&
+             read_full(c, m + 2, (size_t)(m[0] << 8 | m[1]), PIECE_MS) == 0;
     size_t n = (size_t)(m[0] << 8 | m[1]);
     if (ok && no_gss_tsig && n >= 12 && asks_gss_tsig(m + 2, n)) {
         m[0] = 0, m[1] = 12;                       /* a bare header: */
@@ -87,7 +77,8 @@ static void relay_tcp(int lfd, unsigned short server, int no_gss_tsig)
         memset(m + 6, 0, 8);
         send(c, m, 14, MSG_NOSIGNAL);
     } else if (ok && connect(s, (struct sockaddr *)&a, sizeof a) == 0 && send(s, m, 2 + n, 0) > 0 &&
-               read_full(s, m, 2) == 0 && read_full(s, m + 2, (size_t)(m[0] << 8 | m[1])) == 0) {
+               read_full(s, m, 2, PIECE_MS) == 0 &&
+               read_full(s, m + 2, (size_t)(m[0] << 8 | m[1]), PIECE_MS) == 0) {
         send(c, m, 2 + (size_t)(m[0] << 8 | m[1]), MSG_NOSIGNAL);
     }
     if (c >= 0)

@@ -17,6 +17,8 @@
  *                  of terminal escapes, closes: for what clients print)
  * One connection at a time; runs until killed.
  */
+#include "helper_io.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -54,21 +56,6 @@ static void put32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Reads exactly n bytes, waiting at most ms for each piece; 0 on success. */
-static int read_full(int fd, uint8_t *b, size_t n, int ms)
-{
-    for (size_t got = 0; got < n;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, ms) != 1)
-            return -1;
-        ssize_t r = recv(fd, b + got, n - got, 0);
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
 }
 
 /* Reads one PDU (common header, then frag_length in all); its length or 0. */
@@ -167,7 +154,8 @@ static void serve(int c, const char *mode, unsigned short port)
     if (strcmp(mode, "close") == 0)
         return;
     if (strcmp(mode, "hostile") == 0) {
-        static const char line[] = "OK count=1 title=\x1b]0;owned\x07 clear=\x1b[2J\x9b" "2J x=\r\n";
+        static const char line[] = "OK count=1 title=\x1b]0;owned\x07 clear=\x1b[2J\x9b"
+                                   "2J x=\r\n";
         (void)read_full(c, in, 1, 2000);
         (void)send(c, line, sizeof line - 1, MSG_NOSIGNAL);
         return;
