@@ -319,19 +319,29 @@ static void on_reply(struct load *L, struct conn *c, char *line)
     finish(L, c, OUT_ERR);
 }
 
+/* After a send or recv that returned n: 1 when it moved bytes (or n is 0), 0 to
+ * try it again (EINTR), -1 to stop for now: the socket would block, or c has
+ * failed (fail_errno). */
+static int io_went(struct load *L, struct conn *c, ssize_t n)
+{
+    if (n >= 0)
+        return 1;
+    if (errno == EINTR)
+        return 0;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+        fail_errno(L, c, errno);
+    return -1;
+}
+
 static void do_write(struct load *L, struct conn *c)
 {
     while (c->sent < c->reqlen) {
         ssize_t n = send(c->fd, c->req + c->sent, c->reqlen - c->sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        int went = io_went(L, c, n);
+        if (went < 0)
             return;
-        if (n < 0) {
-            fail_errno(L, c, errno);
-            return;
-        }
-        c->sent += (size_t)n;
+        if (went > 0)
+            c->sent += (size_t)n;
     }
     c->state = READING;
 }
@@ -344,14 +354,11 @@ static void do_read(struct load *L, struct conn *c)
             return;
         }
         ssize_t n = recv(c->fd, c->reply + c->rlen, REPLY_MAX - c->rlen, 0);
-        if (n < 0 && errno == EINTR)
+        int went = io_went(L, c, n);
+        if (went < 0)
+            return;
+        if (went == 0)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (n < 0) {
-            fail_errno(L, c, errno);
-            return;
-        }
         if (n == 0) {
             fail_other(L, c, OUT_EOF, "connection closed without a reply line");
             return;
