@@ -365,16 +365,28 @@ static bool is_truncated(const char *s, size_t n)
     return d < n && d > 1 && s[d - 1] == '-' && alg_lookup(s, d - 1, &alg);
 }
 
-static int parse_algorithm(struct parser *p)
+/* The token after the keyword of a clause seen first at *seen_line (0: not
+ * yet): refuses a second such clause, records this one's line, and reads
+ * its value; `wanted` names the value in the message when it is missing. */
+static int clause_value(struct parser *p, const char *keyword, unsigned *seen_line,
+                        const char *wanted)
 {
-    if (p->alg_line != 0)
-        return duplicate(p, "algorithm", p->alg_line);
-    p->alg_line = p->tok.line;
+    if (*seen_line != 0)
+        return duplicate(p, keyword, *seen_line);
+    *seen_line = p->tok.line;
     int rc = next_token(p);
     if (rc != KMSDNS_OK)
         return rc;
     if (!is_value(p))
-        return unexpected(p, "an algorithm name after 'algorithm'");
+        return unexpected(p, wanted);
+    return KMSDNS_OK;
+}
+
+static int parse_algorithm(struct parser *p)
+{
+    int rc = clause_value(p, "algorithm", &p->alg_line, "an algorithm name after 'algorithm'");
+    if (rc != KMSDNS_OK)
+        return rc;
     const struct token *t = &p->tok;
     if (!alg_lookup(t->s, t->len, &p->key->alg)) {
         char buf[64];
@@ -486,14 +498,10 @@ static int decode_secret(struct parser *p)
 
 static int parse_secret(struct parser *p)
 {
-    if (p->secret_line != 0)
-        return duplicate(p, "secret", p->secret_line);
-    p->secret_line = p->tok.line;
-    int rc = next_token(p);
+    int rc =
+        clause_value(p, "secret", &p->secret_line, "the secret (base64 in quotes) after 'secret'");
     if (rc != KMSDNS_OK)
         return rc;
-    if (!is_value(p))
-        return unexpected(p, "the secret (base64 in quotes) after 'secret'");
     if ((rc = decode_secret(p)) != KMSDNS_OK)
         return rc;
     return expect_semi(p, "the secret");
