@@ -3,7 +3,8 @@
 # kmsdns-publish against a real AD DC (Samba, tests/lab/ad, in its own network
 # namespace) with GSS-TSIG: the DC signs its answers the AD way (request MAC
 # without its length prefix) and kmsdns must succeed and name that variant
-# where nsupdate -g exits 2; a second run is a no-op; a second host is denied
+# where nsupdate -g exits 2; a second run refreshes (AD DNS, refresh = auto:
+# one UPDATE), and is a no-op with refresh = no; a second host is denied
 # with SERVFAIL and told it is the record's ACL; gss.microsoft.com works;
 # withdraw works. Judged by what the DC serves (dig).
 # Usage: publish_ad.sh AD_DIR PATH_TO_kmsdns-publish
@@ -40,9 +41,14 @@ expect 0 '"proof": "tsig-variant"' "publish"
 output | grep -q "signed its answer the Active Directory way" || fail "variant not named: $(show)"
 [ "$(served)" = "0 100 1688 kms1.$AD_ZONE." ] || fail "served: $(served)"
 
-check "a second run is a no-op"
+check "a second run refreshes (AD DNS under refresh = auto); with refresh = no it is a no-op"
 run -c "$WORK/kms1.conf" --format json
-expect 0 '"updates_sent": 0' "second run"
+expect 0 '"action": "refreshed"' "second run"
+output | grep -q '"updates_sent": 1' || fail "not one update: $(show)"
+conf 1 "refresh = no" >"$WORK/kms1-no.conf"
+run -c "$WORK/kms1-no.conf" --format json
+expect 0 '"updates_sent": 0' "second run, refresh = no"
+[ "$(served)" = "0 100 1688 kms1.$AD_ZONE." ] || fail "served: $(served)"
 
 check "kms2 is denied (the creator owns the name) and told it is the record's ACL"
 run -c "$WORK/kms2.conf"
