@@ -465,6 +465,10 @@ static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
     uint32_t serial;
     if (p == NULL || !kmsdns__audit_soa_serial(p, &serial))
         return;
+    /* the zone this server says the name is in: where --ldap looks for it */
+    char zone[KMSDNS_NAME_BUF];
+    if (kmsdns__audit_soa_in(p, zone) != NULL && kmsdns_name_is_within(s->owner, zone))
+        snprintf(s->obs[q->server].zone, sizeof s->obs[0].zone, "%s", zone);
     s->obs[q->server].has_serial = true;
     s->obs[q->server].serial = serial;
 }
@@ -601,9 +605,33 @@ static void probe_targets(struct engine *e, struct slot *s, struct kmsdns_domain
     }
 }
 
+/* --ldap: each judged server's directory, for the records it served (the
+ * SRV RRset's owner and its targets). Blocking, like the probes: AD zones
+ * are few, and the reader keeps one bound session per server. */
+static void read_ldap(struct engine *e, struct slot *s)
+{
+    for (size_t i = 0; i < s->nobs; i++) {
+        struct kmsdns_server_obs *o = &s->obs[i];
+        if (o->client_view || !o->answered || !o->aa ||
+            (o->rcode != LDNS_RCODE_NOERROR && o->rcode != LDNS_RCODE_NXDOMAIN))
+            continue;
+        const char *targets[KMSDNS__AUDIT_MAX_TARGETS];
+        size_t n = 0;
+        for (size_t t = 0; t < o->ntargets && n < KMSDNS__AUDIT_MAX_TARGETS; t++)
+            targets[n++] = o->targets[t].name;
+        const char *zone = o->zone[0] ? o->zone : s->zone[0] ? s->zone : s->domain;
+        memset(&o->ldap, 0, sizeof o->ldap);
+        o->ldap.asked = true;
+        e->o->ldap->read(e->o->ldap->ctx, &o->addr, zone, s->owner, targets, n, &o->ldap);
+        o->ldap.asked = true;
+    }
+}
+
 static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn emit, void *ctx)
 {
     struct kmsdns_domain_result r = {0};
+    if (e->o->ldap != NULL)
+        read_ldap(e, s);
     int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
     if (rc == KMSDNS_OK && s->trouble.code != NULL)
         domain_problem(&r, &s->trouble);

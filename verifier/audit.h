@@ -19,6 +19,8 @@
 #include "kmsdns/transport.h"
 #include "kmsdns/tsig.h"
 
+#include "dnsrecord.h"
+
 /* Monitoring-plugin order of badness is critical > unknown > warning > ok;
  * the enum is ordered so that a larger value is worse. */
 enum kmsdns_severity {
@@ -55,6 +57,26 @@ struct kmsdns_target_obs {
     size_t naddrs;
 };
 
+/* One record of the audit as a DC holds it in its directory (--ldap). */
+struct kmsdns_ldap_rec {
+    uint16_t type;               /* LDNS_RR_TYPE_SRV, _A or _AAAA */
+    char owner[KMSDNS_NAME_BUF]; /* _vlmcs._tcp.<domain>, or the target for A/AAAA */
+    char value[KMSDNS_NAME_BUF]; /* SRV: the target; A/AAAA: the address's text */
+    uint16_t priority, weight, port;
+    uint32_t timestamp; /* hours since 1601-01-01 UTC; 0: static */
+};
+
+/* What one server's LDAP service said about the domain's records (--ldap). */
+struct kmsdns_ldap_obs {
+    bool asked;      /* --ldap: the server's LDAP was to be read */
+    bool read;       /* it was: aging and recs hold what it said */
+    char error[256]; /* when asked and not read: why (ldap-error) */
+    int64_t now;     /* Unix seconds the judgement compares with (the time of the read) */
+    struct kmsdns_zone_aging aging;
+    struct kmsdns_ldap_rec *recs; /* malloc'd */
+    size_t nrecs;
+};
+
 /* What one server answered for one domain. */
 struct kmsdns_server_obs {
     struct kmsdns_addr addr;
@@ -70,6 +92,8 @@ struct kmsdns_server_obs {
     size_t ntargets;
     char tsig_error[160]; /* with --tsig-key: why an answer's TSIG failed ("" when all verified) */
     bool client_view;     /* the resolver, as clients see it: no AA expected, not compared */
+    char zone[KMSDNS_NAME_BUF]; /* the zone its SOA answer named ("" when none) */
+    struct kmsdns_ldap_obs ldap;
 };
 
 /* What the -c configs expect in one domain. */
@@ -85,6 +109,14 @@ struct kmsdns_expectation {
     size_t naddr;
 };
 
+/* An SRV record's aging, as its server's LDAP holds it (--ldap). */
+struct kmsdns_record_age {
+    bool known;       /* the record was found in the directory */
+    bool dynamic;     /* timestamp != 0 (else static: never scavenged) */
+    int64_t stamp;    /* Unix seconds */
+    int64_t eligible; /* when it becomes eligible for scavenging, Unix seconds */
+};
+
 struct kmsdns_server_result {
     char server[KMSDNS_ADDR_TEXT_MAX];
     bool client_view;
@@ -92,6 +124,7 @@ struct kmsdns_server_result {
     bool answered;
     struct kmsdns_rrdata *records; /* as served (borrowed from the observation) */
     size_t nrecords;
+    struct kmsdns_record_age *ages; /* one per record when read over LDAP, else NULL (malloc'd) */
     struct kmsdns_problem *problems;
     size_t nproblems;
 };
@@ -120,6 +153,21 @@ void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o);
 
 /* ---- the engine ---------------------------------------------------------- */
 
+/*
+ * --ldap's seam: reads, from the LDAP service of the DNS server at `server`,
+ * the records of `owner` (the SRV) and of the targets (A/AAAA) in `zone`,
+ * and the zone's aging settings, into *out (asked set, the rest zeroed:
+ * read, or error). Called once per judged server and domain.
+ */
+struct kmsdns_audit_ldap {
+    void *ctx;
+    void (*read)(void *ctx, const struct kmsdns_addr *server, const char *zone, const char *owner,
+                 const char *const *targets, size_t ntargets, struct kmsdns_ldap_obs *out);
+};
+
+/* record-aging warns this long before a record becomes eligible for scavenging. */
+#define KMSDNS_AUDIT_AGING_WARN_S (48 * 3600)
+
 struct kmsdns_audit_opts {
     const struct kmsdns_addr *servers; /* --server list; NULL/0: the zone's NS */
     size_t nservers;
@@ -135,6 +183,7 @@ struct kmsdns_audit_opts {
     bool client_view; /* also ask the resolver, as a client would (RD, no AA expected) */
     int probe;        /* 0 none, 1 + enum kmsdns_probe_kind: probe every target address */
     unsigned probe_timeout_ms;
+    const struct kmsdns_audit_ldap *ldap; /* --ldap, or NULL */
     /* The network seam. stream, when set, is used as it is; else transport,
      * a batch transport (a unit test's script), is run a round at a time;
      * else c-ares, one channel per server (verifier/transport_stream.h). */

@@ -24,15 +24,19 @@ void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o)
 {
     free(o->srv);
     free(o->targets);
+    free(o->ldap.recs);
     o->srv = NULL;
     o->targets = NULL;
-    o->nsrv = o->ntargets = 0;
+    o->ldap.recs = NULL;
+    o->nsrv = o->ntargets = o->ldap.nrecs = 0;
 }
 
 void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
 {
-    for (size_t i = 0; i < r->nservers; i++)
+    for (size_t i = 0; i < r->nservers; i++) {
         free(r->servers[i].problems);
+        free(r->servers[i].ages);
+    }
     free(r->servers);
     free(r->problems);
     memset(r, 0, sizeof *r);
@@ -296,6 +300,99 @@ static void reachability(struct kmsdns_server_result *res, const struct kmsdns_s
     }
 }
 
+/* ---- --ldap: aging ------------------------------------------------------------ */
+
+/* When a record stamped `hours` becomes eligible for scavenging in the zone. */
+static int64_t eligible_at(const struct kmsdns_zone_aging *z, uint32_t hours)
+{
+    return kmsdns_dnsrecord_unix(hours) + ((int64_t)z->norefresh + z->refresh) * 3600;
+}
+
+/* record-aging for one dynamic record ("what" names it): critical once
+ * eligible (a record exactly no-refresh + refresh old counts), warning
+ * within KMSDNS_AUDIT_AGING_WARN_S. */
+static void aging(struct kmsdns_server_result *sr, const struct kmsdns_ldap_obs *l,
+                  const char *what, uint32_t hours)
+{
+    int64_t when = eligible_at(&l->aging, hours);
+    if (when - l->now > KMSDNS_AUDIT_AGING_WARN_S)
+        return;
+    char ts[24], el[24];
+    kmsdns_iso8601(kmsdns_dnsrecord_unix(hours), ts);
+    kmsdns_iso8601(when, el);
+    PROBLEM(sr, "record-aging", when <= l->now ? KMSDNS_SEV_CRITICAL : KMSDNS_SEV_WARNING,
+            "%s: timestamp %s, %s for scavenging %s %s (no-refresh %u h + refresh %u h%s); "
+            "the DC may delete it: refresh it (kmsdns-publish, [dns] refresh)",
+            what, ts, when <= l->now ? "eligible" : "becomes eligible",
+            when <= l->now ? "since" : "at", el, l->aging.norefresh, l->aging.refresh,
+            l->aging.aging ? "" : "; zone aging off");
+}
+
+static const struct kmsdns_ldap_rec *ldap_srv(const struct kmsdns_ldap_obs *l, const char *owner,
+                                              const struct kmsdns_rrdata *rr)
+{
+    for (size_t i = 0; i < l->nrecs; i++) {
+        const struct kmsdns_ldap_rec *x = &l->recs[i];
+        if (x->type == LDNS_RR_TYPE_SRV && strcmp(x->owner, owner) == 0 &&
+            strcmp(x->value, rr->value) == 0 && x->port == rr->port &&
+            x->priority == rr->priority && x->weight == rr->weight)
+            return x;
+    }
+    return NULL;
+}
+
+/* --ldap on one judged server: ldap-error, or each SRV record's age
+ * (record-static, record-aging) and the aging of its targets' dynamic
+ * A/AAAA. A static A/AAAA is the usual way to register a host and is not
+ * reported; a static SRV record outlives the host it names. */
+static void check_ldap(struct kmsdns_server_result *sr, const char *owner,
+                       const struct kmsdns_server_obs *o)
+{
+    const struct kmsdns_ldap_obs *l = &o->ldap;
+    if (!l->read) {
+        PROBLEM(sr, "ldap-error", KMSDNS_SEV_UNKNOWN,
+                "the record aging could not be read over LDAP: %s; the DNS checks went on",
+                l->error[0] ? l->error : "no answer");
+        return;
+    }
+    sr->ages = calloc(o->nsrv ? o->nsrv : 1, sizeof *sr->ages);
+    if (sr->ages == NULL) {
+        add_failed = true;
+        return;
+    }
+    for (size_t k = 0; k < o->nsrv; k++) {
+        const struct kmsdns_rrdata *rr = &o->srv[k];
+        const struct kmsdns_ldap_rec *x = ldap_srv(l, owner, rr);
+        if (x == NULL)
+            continue;
+        struct kmsdns_record_age *a = &sr->ages[k];
+        a->known = true;
+        a->dynamic = x->timestamp != 0;
+        char what[KMSDNS_NAME_BUF * 2 + 48];
+        snprintf(what, sizeof what, "%s SRV %u %u %u %s", owner, rr->priority, rr->weight, rr->port,
+                 rr->value);
+        if (!a->dynamic) {
+            PROBLEM(sr, "record-static", KMSDNS_SEV_WARNING,
+                    "%s is static (timestamp 0): never aged out, it stays after the host is "
+                    "gone; let the host publish it dynamically",
+                    what);
+            continue;
+        }
+        a->stamp = kmsdns_dnsrecord_unix(x->timestamp);
+        a->eligible = eligible_at(&l->aging, x->timestamp);
+        aging(sr, l, what, x->timestamp);
+    }
+    for (size_t i = 0; i < l->nrecs; i++) {
+        const struct kmsdns_ldap_rec *x = &l->recs[i];
+        if (x->type == LDNS_RR_TYPE_SRV || x->timestamp == 0)
+            continue;
+        char what[KMSDNS_NAME_BUF * 2 + 16];
+        snprintf(what, sizeof what, "%s %s %s", x->owner, x->type == LDNS_RR_TYPE_A ? "A" : "AAAA",
+                 x->value);
+        aging(sr, l, what, x->timestamp);
+    }
+}
+
 static enum kmsdns_severity worst(const struct kmsdns_problem *p, size_t n, enum kmsdns_severity s)
 {
     for (size_t i = 0; i < n; i++)
@@ -324,8 +421,11 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
     }
     reachability(out->servers, obs, nobs);
     for (size_t i = 0; i < nobs; i++)
-        if (judged(&obs[i]))
+        if (judged(&obs[i])) {
             check_server(&out->servers[i], owner, exp, &obs[i]);
+            if (obs[i].ldap.asked && !obs[i].client_view)
+                check_ldap(&out->servers[i], owner, &obs[i]);
+        }
     compare(out->servers, obs, nobs, owner);
     if (add_failed) {
         kmsdns_domain_result_deinit(out);

@@ -31,6 +31,7 @@ struct verify_params {
     size_t nservers;
     bool ns;
     bool client_view;
+    bool ldap; /* --ldap: record aging from each server's directory (AD DNS) */
     int probe; /* 0 none, 1 tcp, 2 rpc */
     bool have_resolver;
     struct kmsdns_addr resolver;

@@ -9,6 +9,7 @@
 #include "verify_list.h"
 
 #include "audit.h"
+#include "audit_ldap.h"
 #include "kmsdns/cli.h"
 #include "kmsdns/config.h"
 #include "kmsdns/text.h"
@@ -24,8 +25,16 @@ struct expected {
     struct kmsdns_expectation e;
 };
 
+/* --ldap's credentials: the first config's [dns] keytab and principal. */
+struct ldap_creds {
+    bool set;
+    char *keytab, *principal;
+    char fqdn[KMSDNS_NAME_BUF];
+};
+
 struct source {
     const struct verify_params *p;
+    struct ldap_creds creds;
     struct expected *exp;
     size_t nexp, next_exp, next_dom;
     FILE *list;
@@ -98,6 +107,12 @@ static int load_configs(struct source *s, struct kmsdns_addr *resolver, bool *ha
             kmsdns_cli_error(VERIFY_PROG, "out of memory");
             rc = VERIFY_EXIT_UNKNOWN;
         }
+        if (!s->creds.set) {
+            s->creds.set = true;
+            s->creds.keytab = cfg.dns.keytab != NULL ? strdup(cfg.dns.keytab) : NULL;
+            s->creds.principal = cfg.dns.principal != NULL ? strdup(cfg.dns.principal) : NULL;
+            snprintf(s->creds.fqdn, sizeof s->creds.fqdn, "%s", cfg.host.fqdn);
+        }
         if (!*have_resolver && cfg.dns.has_resolver) {
             *resolver = cfg.dns.resolver;
             *have_resolver = true;
@@ -145,6 +160,9 @@ static void source_deinit(struct source *s)
         fclose(s->list);
     verify_list_deinit(&s->reader);
     free(s->exp);
+    free(s->creds.keytab);
+    free(s->creds.principal);
+    s->creds.keytab = s->creds.principal = NULL;
 }
 
 static bool next_domain(void *ctx, char *domain, const struct kmsdns_expectation **exp)
@@ -206,10 +224,24 @@ int verify_exec(const struct verify_params *p)
     }
     if (rc == VERIFY_EXIT_OK)
         rc = check_list(&src);
+    kmsdns_ldap *ldap = NULL;
+    struct kmsdns_audit_ldap seam;
+    if (rc == VERIFY_EXIT_OK && p->ldap) {
+        ldap = kmsdns_ldap_new(src.creds.keytab, src.creds.principal, src.creds.fqdn,
+                               p->timeout_ms * (p->retries + 1));
+        if (ldap == NULL) {
+            kmsdns_cli_error(VERIFY_PROG, "out of memory");
+            rc = VERIFY_EXIT_UNKNOWN;
+        } else {
+            kmsdns_ldap_seam(ldap, &seam);
+            o.ldap = &seam;
+        }
+    }
     struct render *out = rc == VERIFY_EXIT_OK ? render_new(p) : NULL;
     if (out == NULL) {
         source_deinit(&src);
         kmsdns_tsig_key_free(key);
+        kmsdns_ldap_free(ldap);
         return rc != VERIFY_EXIT_OK ? rc : VERIFY_EXIT_UNKNOWN;
     }
     struct kmsdns_audit_stats st;
@@ -218,6 +250,7 @@ int verify_exec(const struct verify_params *p)
     rc = kmsdns_audit_run(&o, next_domain, &src, emit, out, &st, &d);
     source_deinit(&src);
     kmsdns_tsig_key_free(key);
+    kmsdns_ldap_free(ldap);
     if (rc != KMSDNS_OK) {
         render_abort(out);
         kmsdns_cli_error(VERIFY_PROG, "%s", d.text[0] ? d.text : kmsdns_strerror(rc));

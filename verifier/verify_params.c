@@ -16,6 +16,7 @@ static const char usage[] =
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
     "                     [--tsig-key FILE] [--client-view] [--probe none|tcp|rpc]\n"
+    "                     [--ldap]\n"
     "                     [--output FILE]\n"
     "                     [--format text|json|nagios|prometheus|html]\n"
     "                     [--warning SECS] [--critical SECS]\n";
@@ -46,6 +47,10 @@ static void help(void)
            "      --probe P          none (default), tcp (connect to each target address on\n"
            "                         the SRV port) or rpc (also a DCE/RPC bind for the KMS\n"
            "                         interface, which must be acknowledged); probe-failed\n"
+           "      --ldap             AD DNS: read each record's aging timestamp and the zone's\n"
+           "                         aging settings from each server's LDAP (port 389, SASL\n"
+           "                         GSSAPI with the first config's [dns] keytab + principal,\n"
+           "                         else your ccache): record-aging, record-static, ldap-error\n"
            "      --format F         text (default), json, nagios (one status line and\n"
            "                         perfdata), prometheus (node_exporter textfile) or html\n"
            "                         (one self-contained page)\n"
@@ -58,7 +63,9 @@ static void help(void)
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
            "extra-record, serial-mismatch, ttl-inconsistent, server-not-authoritative,\n"
            "server-unreachable (warning; unknown when no server answered); tsig-error\n"
-           "(critical, with --tsig-key); probe-failed (critical, with --probe).\n"
+           "(critical, with --tsig-key); probe-failed (critical, with --probe);\n"
+           "record-aging (warning; critical once eligible for scavenging), record-static\n"
+           "(warning), ldap-error (unknown), with --ldap.\n"
            "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
            "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
            usage);
@@ -164,6 +171,9 @@ static int option(int c, const char *arg, struct verify_params *p)
     case 'T':
         p->tsig_key = arg;
         return 0;
+    case 'L':
+        p->ldap = true;
+        return 0;
     }
     return misuse("internal: option %c", c);
 }
@@ -188,6 +198,7 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {"critical", required_argument, NULL, 'k'},
         {"client-view", no_argument, NULL, 'C'},
         {"tsig-key", required_argument, NULL, 'T'},
+        {"ldap", no_argument, NULL, 'L'},
         KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);

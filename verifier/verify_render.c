@@ -43,7 +43,7 @@ struct render {
     unsigned long n;
     unsigned count[4];
     enum kmsdns_severity worst;
-    unsigned long per_code[16][4];
+    unsigned long per_code[24][4];
     FILE *prom_domain, *prom_server;
     struct row *rows;
     size_t nrows;
@@ -54,7 +54,8 @@ static const char *const codes[] = {
     "srv-missing",     "srv-mismatch",     "extra-record",       "srv-inconsistent",
     "serial-mismatch", "ttl-inconsistent", "target-no-address",  "address-mismatch",
     "target-cname",    "target-dot",       "server-unreachable", "server-not-authoritative",
-    "tsig-error",      "probe-failed"};
+    "tsig-error",      "probe-failed",     "record-aging",       "record-static",
+    "ldap-error"};
 #define NCODES (sizeof codes / sizeof codes[0])
 
 /* A severity as kmsdns-verify's exit code, which the Prometheus gauges
@@ -111,6 +112,17 @@ static json_t *problems_json(const struct kmsdns_problem *p, size_t n)
     return a;
 }
 
+/* --ldap: "timestamp" and "eligible_for_scavenging_at", null when static. */
+static void age_json(json_t *ro, const struct kmsdns_record_age *a)
+{
+    char ts[24], el[24];
+    kmsdns_iso8601(a->stamp, ts);
+    kmsdns_iso8601(a->eligible, el);
+    json_object_set_new(ro, "timestamp", a->dynamic ? json_string(ts) : json_null());
+    json_object_set_new(ro, "eligible_for_scavenging_at",
+                        a->dynamic ? json_string(el) : json_null());
+}
+
 static json_t *domain_json(const struct kmsdns_domain_result *d)
 {
     json_t *servers = json_array();
@@ -119,10 +131,12 @@ static json_t *domain_json(const struct kmsdns_domain_result *d)
         json_t *recs = json_array();
         for (size_t k = 0; k < s->nrecords; k++) {
             const struct kmsdns_rrdata *rr = &s->records[k];
-            json_array_append_new(recs,
-                                  json_pack("{s:i, s:i, s:i, s:s, s:I}", "priority", rr->priority,
-                                            "weight", rr->weight, "port", rr->port, "target",
-                                            rr->value, "ttl", (json_int_t)rr->ttl));
+            json_t *ro = json_pack("{s:i, s:i, s:i, s:s, s:I}", "priority", rr->priority, "weight",
+                                   rr->weight, "port", rr->port, "target", rr->value, "ttl",
+                                   (json_int_t)rr->ttl);
+            if (s->ages != NULL && s->ages[k].known)
+                age_json(ro, &s->ages[k]);
+            json_array_append_new(recs, ro);
         }
         json_t *so = json_pack("{s:s, s:s, s:o, s:o}", "server", s->server, "status",
                                kmsdns_severity_name(s->status), "records", recs, "problems",
@@ -250,6 +264,11 @@ static const char *fix_for(const char *code)
         {"server-not-authoritative", "fix the NS records (lame delegation) or the --server list"},
         {"tsig-error", "check the key on both sides"},
         {"probe-failed", "check the KMS host is running and reachable on its port"},
+        {"record-aging", "refresh the record before the DC scavenges it: kmsdns-publish "
+                         "(or kmsdns-hostd) with [dns] refresh = auto"},
+        {"record-static", "remove the static record and let the host publish it dynamically"},
+        {"ldap-error", "check the DC's LDAP (port 389), the [dns] keytab and principal, "
+                       "and that the account may read the zone"},
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         if (strcmp(code, fix[i][0]) == 0)

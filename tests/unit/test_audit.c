@@ -98,6 +98,130 @@ static void test_healthy(void **state)
     assert_string_equal(r.servers[1].server, "192.0.2.54:53");
 }
 
+/* --ldap: the server's directory holds kms1's SRV stamped `hours` ago (0:
+ * static) in a zone of 7 + 7 days, and the target's A stamped a_hours ago. */
+static void ldap_obs(struct kmsdns_server_obs *x, int64_t now, uint32_t hours, uint32_t a_hours)
+{
+    x->ldap.asked = x->ldap.read = true;
+    x->ldap.now = now;
+    kmsdns_zone_aging_init(&x->ldap.aging);
+    x->ldap.recs = calloc(2, sizeof *x->ldap.recs);
+    uint32_t nowh = (uint32_t)(now / 3600 + 3234576);
+    x->ldap.recs[0] = (struct kmsdns_ldap_rec){.type = LDNS_RR_TYPE_SRV,
+                                               .priority = 0,
+                                               .weight = 100,
+                                               .port = 1688,
+                                               .timestamp = hours ? nowh - hours : 0};
+    strcpy(x->ldap.recs[0].owner, "_vlmcs._tcp.corp.test");
+    strcpy(x->ldap.recs[0].value, "kms1.corp.test");
+    x->ldap.recs[1] =
+        (struct kmsdns_ldap_rec){.type = LDNS_RR_TYPE_A, .timestamp = a_hours ? nowh - a_hours : 0};
+    strcpy(x->ldap.recs[1].owner, "kms1.corp.test");
+    strcpy(x->ldap.recs[1].value, "192.0.2.1");
+    x->ldap.nrecs = 2;
+}
+
+static void test_ldap_aging(void **state)
+{
+    (void)state;
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_expectation e = expect_kms1();
+    const int64_t now = 1796166000; /* 2026-12-01T23:00:00Z, a whole hour */
+    /* fresh (1 day): nothing; the JSON's ages are known */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 24, 0);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "");
+    assert_non_null(r.servers[0].ages);
+    assert_true(r.servers[0].ages[0].known && r.servers[0].ages[0].dynamic);
+    assert_int_equal(r.servers[0].ages[0].stamp, now - 24 * 3600);
+    assert_int_equal(r.servers[0].ages[0].eligible, now + 13 * 24 * 3600);
+    cleanup(NULL);
+    /* 13.5 days: eligible in 12 h -> warning, with both dates */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 13 * 24 + 12, 0);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "record-aging");
+    assert_int_equal(r.servers[0].problems[0].severity, KMSDNS_SEV_WARNING);
+    assert_non_null(strstr(r.servers[0].problems[0].message,
+                           "SRV 0 100 1688 kms1.corp.test: timestamp 2026-11-18T11:00:00Z, "
+                           "becomes eligible for scavenging at 2026-12-02T11:00:00Z"));
+    assert_int_equal(r.status, KMSDNS_SEV_WARNING);
+    cleanup(NULL);
+    /* exactly 48 h ahead still warns; 49 h does not */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 12 * 24, 0);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "record-aging");
+    cleanup(NULL);
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 12 * 24 - 1, 0);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "");
+    cleanup(NULL);
+    /* exactly 14 days old: already eligible -> critical; 15 days too */
+    for (uint32_t h = 14 * 24; h <= 15 * 24; h += 24) {
+        server(&o[0], "192.0.2.53", v, 1, 7);
+        ldap_obs(&o[0], now, h, 0);
+        judge(&e, 1);
+        assert_string_equal(codes(0), "record-aging");
+        assert_int_equal(r.servers[0].problems[0].severity, KMSDNS_SEV_CRITICAL);
+        assert_non_null(strstr(r.servers[0].problems[0].message, "eligible for scavenging since"));
+        cleanup(NULL);
+    }
+    /* shorter intervals from the zone, aging off: named */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 3, 0);
+    o[0].ldap.aging.norefresh = 1, o[0].ldap.aging.refresh = 1;
+    judge(&e, 1);
+    assert_string_equal(codes(0), "record-aging");
+    assert_non_null(
+        strstr(r.servers[0].problems[0].message, "(no-refresh 1 h + refresh 1 h; zone aging off)"));
+    cleanup(NULL);
+    /* a static SRV: record-static, null dates; a dynamic A about to age: record-aging */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    ldap_obs(&o[0], now, 0, 15 * 24);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "record-static record-aging");
+    assert_int_equal(r.servers[0].problems[0].severity, KMSDNS_SEV_WARNING);
+    assert_true(r.servers[0].ages[0].known && !r.servers[0].ages[0].dynamic);
+    assert_non_null(strstr(r.servers[0].problems[1].message, "kms1.corp.test A 192.0.2.1:"));
+    assert_int_equal(r.status, KMSDNS_SEV_CRITICAL);
+    cleanup(NULL);
+    /* a record the directory does not hold (another port): no age, no problem */
+    struct kmsdns_rrdata w[] = {test_srv("kms1.corp.test", 0, 100, 1689, 3600)};
+    server(&o[0], "192.0.2.53", w, 1, 7);
+    ldap_obs(&o[0], now, 0, 0);
+    judge(NULL, 1);
+    assert_string_equal(codes(0), "");
+    assert_false(r.servers[0].ages[0].known);
+}
+
+static void test_ldap_error(void **state)
+{
+    (void)state;
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_expectation e = expect_kms1();
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    server(&o[1], "192.0.2.54", NULL, 0, 7);
+    o[0].ldap.asked = o[1].ldap.asked = true;
+    strcpy(o[0].ldap.error, "SASL GSSAPI bind to ldap/dc1.corp.test: Local error");
+    judge(&e, 2);
+    /* unknown, and the DNS checks still ran */
+    assert_string_equal(codes(0), "ldap-error srv-inconsistent");
+    assert_int_equal(r.servers[0].problems[0].severity, KMSDNS_SEV_UNKNOWN);
+    assert_non_null(strstr(r.servers[0].problems[0].message, "ldap/dc1.corp.test: Local error"));
+    assert_null(r.servers[0].ages);
+    assert_string_equal(codes(1), "srv-missing ldap-error srv-inconsistent");
+    assert_int_equal(r.status, KMSDNS_SEV_CRITICAL);
+    cleanup(NULL);
+    /* without --ldap: nothing of it */
+    server(&o[0], "192.0.2.53", v, 1, 7);
+    judge(&e, 1);
+    assert_string_equal(codes(0), "");
+    assert_null(r.servers[0].ages);
+}
+
 static void test_missing_mismatch_extra(void **state)
 {
     (void)state;
@@ -933,6 +1057,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_healthy, cleanup),
+        cmocka_unit_test_teardown(test_ldap_aging, cleanup),
+        cmocka_unit_test_teardown(test_ldap_error, cleanup),
         cmocka_unit_test_teardown(test_missing_mismatch_extra, cleanup),
         cmocka_unit_test_teardown(test_dot_instead_of_missing, cleanup),
         cmocka_unit_test_teardown(test_targets, cleanup),
