@@ -56,9 +56,9 @@ struct kmsdns_zone_aging {
     uint32_t refresh;   /* hours; 168 unless a property says otherwise */
 };
 
-#define KMSDNS_DNSPROP_AGING_STATE 0x10
-#define KMSDNS_DNSPROP_NOREFRESH 0x20
-#define KMSDNS_DNSPROP_REFRESH 0x40
+#define KMSDNS_DNSPROP_AGING_STATE 0x40
+#define KMSDNS_DNSPROP_NOREFRESH 0x10
+#define KMSDNS_DNSPROP_REFRESH 0x20
 
 /* The defaults a zone without aging properties has (MS-DNSP: 7 + 7 days). */
 void kmsdns_zone_aging_init(struct kmsdns_zone_aging *z);
