@@ -10,6 +10,7 @@
 #include "kmsdns/error.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,31 +243,101 @@ static uint32_t rrset_ttl(const struct kmsdns_server_obs *o)
     return o->nsrv > 0 ? o->srv[0].ttl : 0;
 }
 
-/* The comparisons between the judged servers of the domain. */
-static void compare(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o, size_t n,
-                    const char *owner)
+/* Whether o serves every expected SRV with its port, priority and weight, and
+ * no other target: what the -c configs say the domain should hold. */
+static bool as_expected(const struct kmsdns_server_obs *o, const struct kmsdns_expectation *e)
 {
+    if (e == NULL || e->nsrv == 0 || o->nsrv != e->nsrv)
+        return false;
+    for (size_t i = 0; i < e->nsrv; i++) {
+        bool found = false;
+        for (size_t k = 0; k < o->nsrv && !found; k++)
+            found = strcmp(o->srv[k].value, e->srv[i].value) == 0 &&
+                    o->srv[k].port == e->srv[i].port && o->srv[k].priority == e->srv[i].priority &&
+                    o->srv[k].weight == e->srv[i].weight;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The server whose SRV RRset the others are judged against when they
+ * disagree: one of the strict majority's, else (two DCs, one lagging) the
+ * one group that serves what the -c configs expect; -1 when there is
+ * neither, and every differing server is reported.
+ */
+static ptrdiff_t reference(const struct kmsdns_server_obs *o, size_t n,
+                           const struct kmsdns_expectation *e, bool *majority)
+{
+    size_t judged = 0;
+    for (size_t i = 0; i < n; i++)
+        judged += compared(&o[i]);
+    ptrdiff_t expected = -1;
+    size_t expected_groups = 0;
     for (size_t i = 0; i < n; i++) {
         if (!compared(&o[i]))
             continue;
-        const char *rr_other = NULL, *ttl_other = NULL, *serial_other = NULL;
+        size_t same = 0, first = i;
+        for (size_t k = 0; k < n; k++)
+            if (compared(&o[k]) && same_rrset(&o[i], &o[k])) {
+                same++;
+                first = k < first ? k : first;
+            }
+        if (2 * same > judged)
+            return *majority = true, (ptrdiff_t)i;
+        if (first == i && as_expected(&o[i], e))
+            expected = (ptrdiff_t)i, expected_groups++;
+    }
+    *majority = false;
+    return expected_groups == 1 ? expected : -1;
+}
+
+/* srv-inconsistent on a server that differs: from the reference when there is one. */
+static void inconsistent(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o,
+                         size_t n, size_t i, ptrdiff_t ref, bool majority, const char *owner)
+{
+    const char *other = NULL;
+    if (ref >= 0) {
+        if (same_rrset(&o[i], &o[ref]))
+            return;
+        PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
+                "%s differs from what %s serves (%zu record%s here; %s)", owner, res[ref].server,
+                o[i].nsrv, o[i].nsrv == 1 ? "" : "s",
+                majority ? "the majority of the servers" : "as the configs expect");
+        return;
+    }
+    for (size_t k = 0; k < n && other == NULL; k++)
+        if (k != i && compared(&o[k]) && !same_rrset(&o[i], &o[k]))
+            other = res[k].server;
+    if (other != NULL)
+        PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
+                "%s differs from what %s serves (%zu record%s here)", owner, other, o[i].nsrv,
+                o[i].nsrv == 1 ? "" : "s");
+}
+
+/* The comparisons between the judged servers of the domain. */
+static void compare(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o, size_t n,
+                    const char *owner, const struct kmsdns_expectation *e)
+{
+    bool majority = false;
+    ptrdiff_t ref = reference(o, n, e, &majority);
+    for (size_t i = 0; i < n; i++) {
+        if (!compared(&o[i]))
+            continue;
+        const char *ttl_other = NULL, *serial_other = NULL;
         uint32_t other_ttl = 0, other_serial = 0;
         for (size_t k = 0; k < n; k++) {
             if (k == i || !compared(&o[k]))
                 continue;
-            bool same = same_rrset(&o[i], &o[k]);
-            if (!same && rr_other == NULL)
-                rr_other = res[k].server;
-            if (same && o[i].nsrv > 0 && rrset_ttl(&o[i]) != rrset_ttl(&o[k]) && ttl_other == NULL)
+            if (same_rrset(&o[i], &o[k]) && o[i].nsrv > 0 && rrset_ttl(&o[i]) != rrset_ttl(&o[k]) &&
+                ttl_other == NULL)
                 ttl_other = res[k].server, other_ttl = rrset_ttl(&o[k]);
             if (o[i].has_serial && o[k].has_serial && o[i].serial != o[k].serial &&
                 serial_other == NULL)
                 serial_other = res[k].server, other_serial = o[k].serial;
         }
-        if (rr_other != NULL)
-            PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
-                    "%s differs from what %s serves (%zu record%s here)", owner, rr_other,
-                    o[i].nsrv, o[i].nsrv == 1 ? "" : "s");
+        inconsistent(res, o, n, i, ref, majority, owner);
         if (ttl_other != NULL)
             PROBLEM(&res[i], "ttl-inconsistent", KMSDNS_SEV_WARNING,
                     "%s has TTL %u here and %u at %s", owner, rrset_ttl(&o[i]), other_ttl,
@@ -426,7 +497,7 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
             if (obs[i].ldap.asked && !obs[i].client_view)
                 check_ldap(&out->servers[i], owner, &obs[i]);
         }
-    compare(out->servers, obs, nobs, owner);
+    compare(out->servers, obs, nobs, owner, exp);
     if (add_failed) {
         kmsdns_domain_result_deinit(out);
         return KMSDNS_NOMEM;

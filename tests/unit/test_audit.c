@@ -208,7 +208,8 @@ static void test_ldap_error(void **state)
     strcpy(o[0].ldap.error, "SASL GSSAPI bind to ldap/dc1.corp.test: Local error");
     judge(&e, 2);
     /* unknown, and the DNS checks still ran */
-    assert_string_equal(codes(0), "ldap-error srv-inconsistent");
+    assert_string_equal(codes(0),
+                        "ldap-error" /* it serves what the configs expect: the reference */);
     assert_int_equal(r.servers[0].problems[0].severity, KMSDNS_SEV_UNKNOWN);
     assert_non_null(strstr(r.servers[0].problems[0].message, "ldap/dc1.corp.test: Local error"));
     assert_null(r.servers[0].ages);
@@ -304,6 +305,40 @@ static void test_consistency(void **state)
     assert_string_equal(codes(0), "ttl-inconsistent serial-mismatch");
     assert_string_equal(codes(1), "ttl-inconsistent serial-mismatch");
     assert_int_equal(r.status, KMSDNS_SEV_WARNING);
+}
+
+/* Which servers a disagreement goes on: those differing from the majority,
+ * else (two DCs, one lagging) from the one serving what the configs expect,
+ * else every differing server. */
+static void test_disagreement_reference(void **state)
+{
+    (void)state;
+    struct kmsdns_rrdata old[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata cur[] = {test_srv("kms1.corp.test", 0, 100, 1690, 3600)};
+    server(&o[0], "192.0.2.53", cur, 1, 7);
+    server(&o[1], "192.0.2.54", old, 1, 7);
+    server(&o[2], "192.0.2.55", cur, 1, 7);
+    judge(NULL, 3);
+    assert_string_equal(codes(0), "");
+    assert_string_equal(codes(1), "srv-inconsistent");
+    assert_string_equal(codes(2), "");
+    assert_non_null(strstr(r.servers[1].problems[0].message, "192.0.2.53:53"));
+    assert_non_null(strstr(r.servers[1].problems[0].message, "majority"));
+    cleanup(NULL);
+    struct kmsdns_expectation e = expect_kms1(); /* kms1 0 100 1688 */
+    server(&o[0], "192.0.2.53", cur, 1, 7);
+    server(&o[1], "192.0.2.54", old, 1, 7);
+    judge(&e, 2);
+    assert_string_equal(codes(0), "srv-mismatch srv-inconsistent"); /* the one that lags */
+    assert_non_null(strstr(r.servers[0].problems[1].message, "192.0.2.54:53"));
+    assert_non_null(strstr(r.servers[0].problems[1].message, "as the configs expect"));
+    assert_string_equal(codes(1), "");
+    cleanup(NULL);
+    server(&o[0], "192.0.2.53", cur, 1, 7);
+    server(&o[1], "192.0.2.54", old, 1, 7);
+    judge(NULL, 2); /* neither: both */
+    assert_string_equal(codes(0), "srv-inconsistent");
+    assert_string_equal(codes(1), "srv-inconsistent");
 }
 
 static void test_reachability(void **state)
@@ -1063,6 +1098,7 @@ int main(void)
         cmocka_unit_test_teardown(test_dot_instead_of_missing, cleanup),
         cmocka_unit_test_teardown(test_targets, cleanup),
         cmocka_unit_test_teardown(test_consistency, cleanup),
+        cmocka_unit_test_teardown(test_disagreement_reference, cleanup),
         cmocka_unit_test_teardown(test_reachability, cleanup),
         cmocka_unit_test(test_severity_order),
         cmocka_unit_test(test_walk_zone_soa),
