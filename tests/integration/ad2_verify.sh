@@ -7,8 +7,8 @@
 # serial-mismatch only where AD keeps serials per DC, and Samba does not);
 # before replication srv-inconsistent names the DC that lags; a DC that is
 # down (its samba killed) is server-unreachable, a warning since the other
-# answered. Assertions the verifier does not meet yet go through spec_gap
-# (ad2_lib.sh; KMSDNS_AD2_STRICT=1 makes them fail).
+# answered. SPEC assertions go through spec_gap (ad2_lib.sh), which fails
+# the test unless KMSDNS_AD2_STRICT=0.
 # Usage: ad2_verify.sh AD2_DIR PATH_TO_kmsdns-publish PATH_TO_kmsdns-verify
 # shellcheck source=harness.sh
 . "$(dirname "$0")/harness.sh" ad "${1:-}" root
