@@ -290,3 +290,24 @@ stop_bg() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+
+# ---- the AD fixture (ad mode) ------------------------------------------------------
+# ad_served: the SRV RRs the DC serves at _vlmcs._tcp of its zone, sorted.
+ad_served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "_vlmcs._tcp.$AD_ZONE" | sort; }
+# ad_admin_clean: removes, as the domain admin, every SRV RR at _vlmcs._tcp of
+# the zone (samba-tool without the caller's Kerberos ticket, as LAB-FACTS says).
+ad_admin_clean() {
+  local r
+  while read -r r; do
+    [ -n "$r" ] || continue
+    samba-tool dns delete "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "${r%.}" \
+      -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" --use-kerberos=off -s "$AD_SMB_CONF" >/dev/null 2>&1 || true
+  done < <(dig +norec +short @"$AD_DC_IP" SRV "_vlmcs._tcp.$AD_ZONE" | awk '{print $4" "$3" "$1" "$2}')
+}
+# ad_kms_conf N PORT [EXTRA-DNS-LINE]: the config of KMS host kmsN (1 or 2) publishing
+# into the zone with GSS-TSIG from its keytab, straight to the DC.
+ad_kms_conf() {
+  printf '[host]\nfqdn = kms%s.%s\nport = %s\n[dns]\nserver = %s\nauth = gss-tsig\n' "$1" "$AD_ZONE" "$2" "$AD_DC_IP"
+  printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${3:-}"
+  printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
+}

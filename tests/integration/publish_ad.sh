@@ -14,22 +14,10 @@
 PUB=$2
 PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 OWNER=_vlmcs._tcp.$AD_ZONE
-served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "$OWNER" | sort; }
-admin_clean() {
-  local r
-  while read -r r; do
-    [ -n "$r" ] || continue
-    # shellcheck disable=SC2086
-    samba-tool dns delete "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "${r%.}" \
-      -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" >/dev/null 2>&1 || true
-  done < <(dig +norec +short @"$AD_DC_IP" SRV "$OWNER" | awk '{print $4" "$3" "$1" "$2}')
-}
+served() { ad_served; }
+admin_clean() { ad_admin_clean; }
 at_exit admin_clean
-conf() { # N [extra [dns] line]
-  printf '[host]\nfqdn = kms%s.%s\nport = %s\n[dns]\nserver = %s\nauth = gss-tsig\n' "$1" "$AD_ZONE" "${PORT_KMS:-1688}" "$AD_DC_IP"
-  printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${2:-}"
-  printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
-}
+conf() { ad_kms_conf "$1" "${PORT_KMS:-1688}" "${2:-}"; } # N [extra [dns] line]
 admin_clean
 [ -z "$(served)" ] || fail "could not clean $OWNER up first"
 conf 1 >"$WORK/kms1.conf"

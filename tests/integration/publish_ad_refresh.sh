@@ -19,22 +19,11 @@ PROG=$2 HOSTD=$3 CLIENT=$4
 RECS="$(cd "$(dirname "$0")/../lab" && pwd)/ad-records"
 OWNER=_vlmcs._tcp.$AD_ZONE
 KPORT=$(free_port) # the KMS port in the records, and the one kmsdns-hostd listens on
-served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "$OWNER" | sort; }
+served() { ad_served; }
 stamp() { "$RECS" get "$AD_DIR" _vlmcs._tcp | awk -v t="kms$1.$AD_ZONE" '$1 == "SRV" && $5 == t { print $6 }'; }
-admin_clean() {
-  local r
-  while read -r r; do
-    [ -n "$r" ] || continue
-    samba-tool dns delete "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "${r%.}" \
-      -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" --use-kerberos=off -s "$AD_SMB_CONF" >/dev/null 2>&1 || true
-  done < <(dig +norec +short @"$AD_DC_IP" SRV "$OWNER" | awk '{print $4" "$3" "$1" "$2}')
-}
+admin_clean() { ad_admin_clean; }
 at_exit admin_clean
-conf() { # N [extra [dns] line]
-  printf '[host]\nfqdn = kms%s.%s\nport = %s\n[dns]\nserver = %s\nauth = gss-tsig\n' "$1" "$AD_ZONE" "$KPORT" "$AD_DC_IP"
-  printf 'keytab = %s\nprincipal = host/kms%s.%s\n%s\n' "$([ "$1" = 1 ] && echo "$AD_KMS1_KEYTAB" || echo "$AD_KMS2_KEYTAB")" "$1" "$AD_ZONE" "${2:-}"
-  printf '[publish]\ndomain = %s,0,100\n' "$AD_ZONE"
-}
+conf() { ad_kms_conf "$1" "$KPORT" "${2:-}"; } # N [extra [dns] line]
 admin_clean
 [ -z "$(served)" ] || fail "could not clean $OWNER up first"
 conf 1 >"$WORK/kms1.conf"

@@ -21,16 +21,8 @@ PROG=$VERIFY
 OWNER=_vlmcs._tcp.$AD_ZONE
 SRV_DN="DC=_vlmcs._tcp,DC=$AD_ZONE,CN=MicrosoftDNS,DC=DomainDnsZones"
 ZONE_DN="DC=$AD_ZONE,CN=MicrosoftDNS,DC=DomainDnsZones"
-served() { dig +norec +short +time=2 +tries=2 @"$AD_DC_IP" SRV "$OWNER" | sort; }
-admin_clean() {
-  local r
-  while read -r r; do
-    [ -n "$r" ] || continue
-    # shellcheck disable=SC2086
-    samba-tool dns delete "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "${r%.}" \
-      -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" --use-kerberos=off -s "$AD_SMB_CONF" >/dev/null 2>&1 || true
-  done < <(dig +norec +short @"$AD_DC_IP" SRV "$OWNER" | awk '{print $4" "$3" "$1" "$2}')
-}
+served() { ad_served; }
+admin_clean() { ad_admin_clean; }
 at_exit admin_clean
 
 # samdb MODE DN ARG: on the DC's sam.ldb (DN relative to the domain DN).

@@ -8,6 +8,7 @@
  * and when it sends none. The addresses below are labels for the script.
  */
 #include "testutil.h"
+#include "testpkt.h"
 
 #include "kmsdns/error.h"
 #include "kmsdns/publish.h"
@@ -34,21 +35,6 @@ static struct {
     size_t update_prereqs;     /* its prerequisite RRs */
     char update_section[2048]; /* its update section */
 } fx;
-
-static void add_rr(ldns_pkt *p, ldns_pkt_section s, const char *text)
-{
-    ldns_rr *rr = NULL;
-    assert_int_equal(ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL), LDNS_STATUS_OK);
-    ldns_pkt_push_rr(p, s, rr);
-}
-
-static bool qname_is(const ldns_pkt *q, const char *name)
-{
-    char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
-    bool same = strcasecmp(s, name) == 0;
-    free(s);
-    return same;
-}
 
 static bool mentions(const ldns_pkt *q, const char *owner)
 {

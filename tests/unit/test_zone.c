@@ -8,6 +8,7 @@
  * below are labels for the script.
  */
 #include "testutil.h"
+#include "testpkt.h"
 
 #include "kmsdns/error.h"
 #include "kmsdns/zone.h"
@@ -22,21 +23,6 @@ static struct {
     bool dead;                 /* nothing answers */
     unsigned soa, ns, addr, other, rd;
 } fx;
-
-static void add_rr(ldns_pkt *p, ldns_pkt_section s, const char *text)
-{
-    ldns_rr *rr = NULL;
-    assert_int_equal(ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL), LDNS_STATUS_OK);
-    ldns_pkt_push_rr(p, s, rr);
-}
-
-static bool qname_is(const ldns_pkt *q, const char *name)
-{
-    char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
-    bool same = strcasecmp(s, name) == 0;
-    free(s);
-    return same;
-}
 
 static bool within_corp(const ldns_pkt *q)
 {
