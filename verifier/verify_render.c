@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kmsdns-verify's reports. text and json stream each domain as it comes;
- * nagios keeps counts; prometheus writes its two per-domain families to
+ * nagios keeps counts; prometheus writes its per-domain families to
  * temporary files so each family's samples stay together; html keeps the
  * (small) matrix in memory. With --output the report goes through
  * kmsdns_atomic (a mkstemp file beside the target, renamed into place only
@@ -44,7 +44,7 @@ struct render {
     unsigned count[4];
     enum kmsdns_severity worst;
     unsigned long per_code[24][4];
-    FILE *prom_domain, *prom_server;
+    FILE *prom_domain, *prom_server, *prom_records, *prom_problem;
     struct row *rows;
     size_t nrows;
     time_t started;
@@ -166,6 +166,57 @@ static void prom_label(FILE *f, const char *v)
     }
 }
 
+/* The domain's problem lists in output order: list 0 is the domain's own
+ * (server "-"), list i the problems of server i - 1. */
+static const struct kmsdns_problem *problem_list(const struct kmsdns_domain_result *d, size_t i,
+                                                 size_t *n, const char **server)
+{
+    if (i == 0) {
+        *n = d->nproblems, *server = "-";
+        return d->problems;
+    }
+    *n = d->servers[i - 1].nproblems, *server = d->servers[i - 1].server;
+    return d->servers[i - 1].problems;
+}
+
+/* Whether a problem with this server, code and severity comes before list i, item k. */
+static bool problem_seen(const struct kmsdns_domain_result *d, size_t i, size_t k)
+{
+    size_t n, m;
+    const char *server, *sv;
+    const struct kmsdns_problem *p = problem_list(d, i, &n, &server);
+    for (size_t j = 0; j <= i; j++) {
+        const struct kmsdns_problem *q = problem_list(d, j, &m, &sv);
+        for (size_t l = 0; l < (j < i ? m : k); l++)
+            if (strcmp(sv, server) == 0 && strcmp(q[l].code, p[k].code) == 0 &&
+                q[l].severity == p[k].severity)
+                return true;
+    }
+    return false;
+}
+
+/* One kmsdns_verify_problem sample per distinct (server, code, severity) of
+ * the domain: two hosts missing on one server are one series, which must
+ * not be exposed twice. server is "" for the domain's own problems. */
+static void prom_problems(struct render *r, const struct kmsdns_domain_result *d)
+{
+    for (size_t i = 0; i <= d->nservers; i++) {
+        size_t n;
+        const char *server;
+        const struct kmsdns_problem *p = problem_list(d, i, &n, &server);
+        for (size_t k = 0; k < n; k++) {
+            if (problem_seen(d, i, k))
+                continue;
+            fputs("kmsdns_verify_problem{domain=\"", r->prom_problem);
+            prom_label(r->prom_problem, d->domain);
+            fputs("\",server=\"", r->prom_problem);
+            prom_label(r->prom_problem, i == 0 ? "" : server);
+            fprintf(r->prom_problem, "\",code=\"%s\",severity=\"%s\"} 1\n", p[k].code,
+                    kmsdns_severity_name(p[k].severity));
+        }
+    }
+}
+
 static void prom_domain(struct render *r, const struct kmsdns_domain_result *d)
 {
     fputs("kmsdns_verify_domain_status{domain=\"", r->prom_domain);
@@ -177,7 +228,15 @@ static void prom_domain(struct render *r, const struct kmsdns_domain_result *d)
         fputs("\",server=\"", r->prom_server);
         prom_label(r->prom_server, d->servers[i].server);
         fprintf(r->prom_server, "\"} %d\n", severity_exit(d->servers[i].status));
+        if (!d->servers[i].answered)
+            continue; /* served nothing: no sample, rather than a 0 that looks like srv-missing */
+        fputs("kmsdns_verify_srv_records{domain=\"", r->prom_records);
+        prom_label(r->prom_records, d->domain);
+        fputs("\",server=\"", r->prom_records);
+        prom_label(r->prom_records, d->servers[i].server);
+        fprintf(r->prom_records, "\"} %zu\n", d->servers[i].nrecords);
     }
+    prom_problems(r, d);
 }
 
 static void prom_copy(FILE *from, FILE *to)
@@ -200,6 +259,15 @@ static void prom_end(struct render *r, const struct kmsdns_audit_stats *st)
           "(0 ok, 1 warning, 2 critical, 3 unknown).\n# TYPE kmsdns_verify_server_status gauge\n",
           f);
     prom_copy(r->prom_server, f);
+    fputs("# HELP kmsdns_verify_srv_records SRV records each server that answered serves at "
+          "_vlmcs._tcp.<domain>.\n# TYPE kmsdns_verify_srv_records gauge\n",
+          f);
+    prom_copy(r->prom_records, f);
+    fputs("# HELP kmsdns_verify_problem A problem found in this audit, per domain, server "
+          "(\"\" for the domain's own), code and severity.\n"
+          "# TYPE kmsdns_verify_problem gauge\n",
+          f);
+    prom_copy(r->prom_problem, f);
     fputs("# HELP kmsdns_verify_problems Problems found in this audit, by code and severity.\n"
           "# TYPE kmsdns_verify_problems gauge\n",
           f);
@@ -221,6 +289,11 @@ static void prom_end(struct render *r, const struct kmsdns_audit_stats *st)
             "(whatever it found).\n# TYPE kmsdns_verify_last_success_timestamp_seconds gauge\n"
             "kmsdns_verify_last_success_timestamp_seconds %lld\n",
             severity_exit(r->worst), r->n, st->queries, st->seconds, (long long)time(NULL));
+    fputs("# HELP kmsdns_build_info The kmsdns version that wrote this report.\n"
+          "# TYPE kmsdns_build_info gauge\nkmsdns_build_info{version=\"",
+          f);
+    prom_label(f, kmsdns_version());
+    fputs("\"} 1\n", f);
 }
 
 /* ---- html --------------------------------------------------------------------- */
@@ -423,7 +496,10 @@ struct render *render_new(const struct verify_params *p)
     if (p->format == VERIFY_PROMETHEUS) {
         r->prom_domain = tmpfile();
         r->prom_server = tmpfile();
-        if (r->prom_domain == NULL || r->prom_server == NULL) {
+        r->prom_records = tmpfile();
+        r->prom_problem = tmpfile();
+        if (r->prom_domain == NULL || r->prom_server == NULL || r->prom_records == NULL ||
+            r->prom_problem == NULL) {
             kmsdns_cli_error(VERIFY_PROG, "no temporary file: %s", strerror(errno));
             render_abort(r);
             return NULL;
@@ -573,6 +649,10 @@ void render_abort(struct render *r)
         fclose(r->prom_domain);
     if (r->prom_server != NULL)
         fclose(r->prom_server);
+    if (r->prom_records != NULL)
+        fclose(r->prom_records);
+    if (r->prom_problem != NULL)
+        fclose(r->prom_problem);
     for (size_t i = 0; i < r->nrows; i++) {
         free(r->rows[i].cells);
         free(r->rows[i].problems);

@@ -11,6 +11,7 @@
 VER=${2:?path to kmsdns-verify}
 PROG=$VER # run ARGS...: kmsdns-verify ARGS (harness.sh)
 DATA=$TEST_DATA/verify
+TEST_SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
 BOTH=(--server "127.0.0.1:$LAB_NAMED_PORT" --server "127.0.0.1:$LAB_KNOT_PORT")
 
 check "nagios: one status line, the plugin exit code, perfdata as 'label'=value[UOM];warn;crit;min;max"
@@ -92,6 +93,42 @@ run --domain healthy.verify.test "${BOTH[@]}" --format prometheus --output /none
 [ "$RC" -eq 3 ] && grep -q "/nonexistent-dir/kms.prom: cannot create a temporary file in /nonexistent-dir" <<<"$ERR" ||
   fail "unwritable: exit $RC: $ERR"
 ok "an unwritable --output: exit 3, said so"
+
+check "prometheus: the per-problem families, and promtool over a healthy and a broken audit"
+command -v promtool >/dev/null || fail "no promtool (Debian package prometheus: scripts/deps)"
+promtool_ok() { # FILE: promtool check metrics finds nothing to say
+  local said
+  said=$(promtool check metrics <"$1" 2>&1) || fail "promtool check metrics: $said: $(cat "$1")"
+  [ -z "$said" ] || fail "promtool check metrics: $said"
+}
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --format prometheus --output "$prom"
+[ "$RC" -eq 0 ] || fail "healthy: exit $RC: $ERR"
+prom_ok "$prom" || fail "healthy: not valid exposition text"
+promtool_ok "$prom"
+grep -q '^kmsdns_verify_problem{' "$prom" && fail "healthy: a problem sample: $(cat "$prom")"
+grep -q "^kmsdns_verify_srv_records{domain=\"healthy.verify.test\",server=\"127.0.0.1:$LAB_NAMED_PORT\"} 2$" "$prom" ||
+  fail "healthy: srv_records: $(grep srv_records "$prom")"
+grep -Eq '^kmsdns_build_info\{version="[^"]+"\} 1$' "$prom" || fail "build_info: $(cat "$prom")"
+ok "healthy: promtool silent, 2 records per server, build_info, no problem sample"
+# broken: two expected hosts missing on one server are one series (no duplicate sample),
+# a stale host, a wrong port, and an unreachable server
+run -c "$DATA/wrongport.conf" -c "$DATA/stale.conf" -c "$DATA/healthy-kms1.conf" "${BOTH[@]}" \
+  --server 127.0.0.1:9 --timeout 200 --retries 0 --format prometheus --output "$prom"
+[ "$RC" -eq 2 ] || fail "broken: exit $RC: $ERR"
+prom_ok "$prom" || fail "broken: not valid exposition text"
+promtool_ok "$prom"
+grep -q "^kmsdns_verify_problem{domain=\"wrongport.verify.test\",server=\"127.0.0.1:$LAB_KNOT_PORT\",code=\"srv-mismatch\",severity=\"critical\"} 1$" "$prom" ||
+  fail "broken: srv-mismatch sample: $(grep '^kmsdns_verify_problem' "$prom")"
+grep -q '^kmsdns_verify_problem{domain="stale.verify.test",server="127.0.0.1:[0-9]*",code="extra-record",severity="warning"} 1$' "$prom" ||
+  fail "broken: extra-record sample: $(grep '^kmsdns_verify_problem' "$prom")"
+grep -q '^kmsdns_verify_problem{domain="healthy.verify.test",server="127.0.0.1:9",code="server-unreachable",severity="warning"} 1$' "$prom" ||
+  fail "broken: server-unreachable sample: $(grep '^kmsdns_verify_problem' "$prom")"
+grep -q '^kmsdns_verify_srv_records{[^}]*server="127.0.0.1:9"' "$prom" && fail "an unreachable server has a records sample"
+[ -z "$(grep '^kmsdns_verify_problem{' "$prom" | sort | uniq -d)" ] || fail "duplicate samples"
+ok "broken: promtool silent, one sample per problem series, no records sample for the unreachable server"
+said=$(promtool check rules "$TEST_SOURCE/contrib/prometheus/kmsdns.rules.yml" 2>&1) ||
+  fail "promtool check rules: $said"
+ok "contrib/prometheus/kmsdns.rules.yml: $(tail -n1 <<<"$said" | sed 's/^ *//')"
 
 check "html: one self-contained page with the matrix and the problems"
 html=$WORK/report.html
