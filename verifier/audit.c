@@ -23,7 +23,7 @@
 #define MAX_SERVERS 16
 #define MAX_NS KMSDNS__AUDIT_MAX_NS
 
-enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR };
+enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR, Q_NEAR };
 
 struct chan;
 struct slot;
@@ -166,9 +166,9 @@ static void check_tsig(struct engine *e, struct slot *s, const struct query *q, 
     if (rc == KMSDNS_OK || o->tsig_error[0] != '\0')
         return;
     snprintf(o->tsig_error, sizeof o->tsig_error, "the signed %s query's answer: %s%s",
-             q->kind == Q_SRV   ? "SRV"
-             : q->kind == Q_SOA ? "SOA"
-                                : "A/AAAA",
+             q->kind == Q_SRV || q->kind == Q_NEAR ? "SRV"
+             : q->kind == Q_SOA                    ? "SOA"
+                                                   : "A/AAAA",
              rc == KMSDNS_UNSIGNED ? "not signed" : kmsdns_strerror(rc),
              chk.error == KMSDNS_TSIG_BADKEY ? " (the server does not accept this key for queries)"
              : chk.error != 0                ? " (the server reported a TSIG error)"
@@ -393,6 +393,14 @@ void kmsdns__audit_addr_answer(struct kmsdns_target_obs *t, uint16_t type, bool 
     free(v);
 }
 
+void kmsdns__audit_near_answer(struct kmsdns_near_obs *n, const char *name, const ldns_pkt *p)
+{
+    int rcode = ldns_pkt_get_rcode(p);
+    n->answered = ldns_pkt_aa(p) && (rcode == LDNS_RCODE_NOERROR || rcode == LDNS_RCODE_NXDOMAIN);
+    if (n->answered && n->srv == NULL)
+        kmsdns_msg_records(p, LDNS_SECTION_ANSWER, name, LDNS_RR_TYPE_SRV, &n->srv, &n->nsrv);
+}
+
 /* ---- the answers, as they come back ------------------------------------------ */
 
 /* The SOA walk: a zone found asks for its NS, else the walk goes up a label. */
@@ -440,7 +448,32 @@ static void got_ns_addr(struct engine *e, struct slot *s, const struct query *q,
     free(v);
 }
 
-/* The SRV answer; each target it names is then asked for A and AAAA. */
+/* srv-misnamed: a server without a usable SRV at the owner is asked, in the
+ * same window, for each near miss of the domain (the doubled origin only
+ * while it is a name); got_near records what each held. Never for a server
+ * that serves the record, so a healthy audit costs no query more. */
+static void ask_near_misses(struct engine *e, struct slot *s, unsigned server)
+{
+    for (unsigned k = 0; k < KMSDNS_NEAR_MISSES && e->rc == KMSDNS_OK; k++) {
+        char name[KMSDNS_NAME_BUF];
+        if (kmsdns_audit_near_miss_name((enum kmsdns_near_miss)k, s->domain, name) != KMSDNS_OK)
+            continue;
+        s->obs[server].near[k].asked = true;
+        e->rc = ask(e, s, s->chans[server], Q_NEAR, name, LDNS_RR_TYPE_SRV, false, server, k);
+    }
+}
+
+static void got_near(struct slot *s, const struct query *q, const ldns_pkt *p)
+{
+    char name[KMSDNS_NAME_BUF];
+    if (p == NULL ||
+        kmsdns_audit_near_miss_name((enum kmsdns_near_miss)q->target, s->domain, name) != KMSDNS_OK)
+        return;
+    kmsdns__audit_near_answer(&s->obs[q->server].near[q->target], name, p);
+}
+
+/* The SRV answer; each target it names is then asked for A and AAAA, and a
+ * server without a usable record for the near misses. */
 static void got_srv(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p,
                     const char *why)
 {
@@ -458,6 +491,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
             e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_AAAA, o->client_view,
                         q->server, ti);
     }
+    if (e->rc == KMSDNS_OK && kmsdns_audit_wants_near_misses(o))
+        ask_near_misses(e, s, q->server);
 }
 
 static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
@@ -533,6 +568,9 @@ static void on_done(void *arg, struct kmsdns_exchange *x)
         break;
     case Q_ADDR:
         got_addr(s, q, p);
+        break;
+    case Q_NEAR:
+        got_near(s, q, p);
         break;
     }
     ldns_pkt_free(p);

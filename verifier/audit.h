@@ -77,6 +77,30 @@ struct kmsdns_ldap_obs {
     size_t nrecs;
 };
 
+/*
+ * The near misses of _vlmcs._tcp.<domain> that admins write (srv-misnamed),
+ * in the order they are asked: a typo in the service label, a label without
+ * its underscore, the wrong protocol, and the origin appended twice (a
+ * zone-file line without its trailing dot).
+ */
+enum kmsdns_near_miss {
+    KMSDNS_NEAR_TYPO = 0,               /* _vmlcs._tcp.<domain> */
+    KMSDNS_NEAR_SERVICE_UNDERSCORE = 1, /* vlmcs._tcp.<domain> */
+    KMSDNS_NEAR_PROTO_UNDERSCORE = 2,   /* _vlmcs.tcp.<domain> */
+    KMSDNS_NEAR_UDP = 3,                /* _vlmcs._udp.<domain> */
+    KMSDNS_NEAR_DOUBLED = 4,            /* _vlmcs._tcp.<domain>.<domain> */
+    KMSDNS_NEAR_MISSES = 5
+};
+
+/* What one server holds at one near miss (asked only when it serves no
+ * usable SRV at _vlmcs._tcp.<domain>: kmsdns_audit_wants_near_misses()). */
+struct kmsdns_near_obs {
+    bool asked;                /* the query went out */
+    bool answered;             /* an authoritative NOERROR or NXDOMAIN came back */
+    struct kmsdns_rrdata *srv; /* the SRV records there (malloc'd, NULL when none) */
+    size_t nsrv;
+};
+
 /* What one server answered for one domain. */
 struct kmsdns_server_obs {
     struct kmsdns_addr addr;
@@ -94,6 +118,7 @@ struct kmsdns_server_obs {
     bool client_view;     /* the resolver, as clients see it: no AA expected, not compared */
     char zone[KMSDNS_NAME_BUF]; /* the zone its SOA answer named ("" when none) */
     struct kmsdns_ldap_obs ldap;
+    struct kmsdns_near_obs near[KMSDNS_NEAR_MISSES]; /* srv-misnamed's near misses */
 };
 
 /* What the -c configs expect in one domain. */
@@ -150,6 +175,22 @@ void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r);
 
 /* Frees what an observation owns. */
 void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o);
+
+/*
+ * The name of near miss k of `domain` (normalised) into out: KMSDNS_OK, or
+ * KMSDNS_TOOLONG when it would pass 255 octets (the doubled origin of a
+ * long domain), and is then not asked.
+ */
+int kmsdns_audit_near_miss_name(enum kmsdns_near_miss k, const char *domain,
+                                char out[KMSDNS_NAME_BUF]);
+
+/*
+ * Whether the server's SRV answer leaves the domain without a usable record
+ * there (an authoritative NOERROR/NXDOMAIN with no SRV but ".", the client
+ * view aside): only then are the near misses asked and srv-misnamed judged,
+ * so that a healthy audit sends no more queries.
+ */
+bool kmsdns_audit_wants_near_misses(const struct kmsdns_server_obs *o);
 
 /* ---- the engine ---------------------------------------------------------- */
 

@@ -30,6 +30,11 @@ void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o)
     o->targets = NULL;
     o->ldap.recs = NULL;
     o->nsrv = o->ntargets = o->ldap.nrecs = 0;
+    for (size_t k = 0; k < KMSDNS_NEAR_MISSES; k++) {
+        free(o->near[k].srv);
+        o->near[k].srv = NULL;
+        o->near[k].nsrv = 0;
+    }
 }
 
 void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
@@ -220,6 +225,69 @@ static void check_server(struct kmsdns_server_result *sr, const char *owner,
             seen_before |= strcmp(o->srv[j].value, o->srv[k].value) == 0;
         if (!seen_before && strcmp(o->srv[k].value, ".") != 0)
             check_target(sr, e, target_of(o, o->srv[k].value));
+    }
+}
+
+/* ---- srv-misnamed: the near misses ---------------------------------------------- */
+
+/* Each near miss: the labels before the domain (the doubled origin: before
+ * the domain twice), and what its presence most likely means. */
+static const struct {
+    const char *prefix;
+    const char *hint;
+} near_miss[KMSDNS_NEAR_MISSES] = {
+    [KMSDNS_NEAR_TYPO] = {"_vmlcs._tcp", "a typo for _vlmcs._tcp?"},
+    [KMSDNS_NEAR_SERVICE_UNDERSCORE] = {"vlmcs._tcp",
+                                        "the service label without its underscore (_vlmcs)?"},
+    [KMSDNS_NEAR_PROTO_UNDERSCORE] = {"_vlmcs.tcp",
+                                      "the protocol label without its underscore (_tcp)?"},
+    [KMSDNS_NEAR_UDP] = {"_vlmcs._udp", "the wrong protocol label (_udp for _tcp)?"},
+    [KMSDNS_NEAR_DOUBLED] = {"_vlmcs._tcp", "a zone-file line without its trailing dot (the "
+                                            "origin appended twice)?"},
+};
+
+int kmsdns_audit_near_miss_name(enum kmsdns_near_miss k, const char *domain,
+                                char out[KMSDNS_NAME_BUF])
+{
+    if ((unsigned)k >= KMSDNS_NEAR_MISSES)
+        return KMSDNS_INVAL;
+    if (k != KMSDNS_NEAR_DOUBLED)
+        return kmsdns_name_join(near_miss[k].prefix, domain, out);
+    char once[KMSDNS_NAME_BUF];
+    int rc = kmsdns_name_join(near_miss[k].prefix, domain, once);
+    return rc == KMSDNS_OK ? kmsdns_name_join(once, domain, out) : rc;
+}
+
+bool kmsdns_audit_wants_near_misses(const struct kmsdns_server_obs *o)
+{
+    if (o->client_view || !judged(o))
+        return false;
+    for (size_t k = 0; k < o->nsrv; k++)
+        if (strcmp(o->srv[k].value, ".") != 0)
+            return false;
+    return true;
+}
+
+/* srv-misnamed, one per near miss that holds SRV records on this server,
+ * where the record clients ask for is missing (srv-missing or target-dot
+ * says so too: that record is still what clients need). */
+static void check_misnamed(struct kmsdns_server_result *sr, const char *domain, const char *owner,
+                           const struct kmsdns_server_obs *o)
+{
+    if (!kmsdns_audit_wants_near_misses(o))
+        return;
+    for (unsigned k = 0; k < KMSDNS_NEAR_MISSES; k++) {
+        const struct kmsdns_near_obs *n = &o->near[k];
+        char name[KMSDNS_NAME_BUF];
+        if (!n->answered || n->nsrv == 0 ||
+            kmsdns_audit_near_miss_name((enum kmsdns_near_miss)k, domain, name) != KMSDNS_OK)
+            continue;
+        char more[32] = "";
+        if (n->nsrv > 1)
+            snprintf(more, sizeof more, ", +%zu more", n->nsrv - 1);
+        PROBLEM(sr, "srv-misnamed", KMSDNS_SEV_WARNING,
+                "this server has an SRV at %s (%s port %u%s): %s KMS clients ask only for %s", name,
+                n->srv[0].value, n->srv[0].port, more, near_miss[k].hint, owner);
     }
 }
 
@@ -494,6 +562,7 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
     for (size_t i = 0; i < nobs; i++)
         if (judged(&obs[i])) {
             check_server(&out->servers[i], owner, exp, &obs[i]);
+            check_misnamed(&out->servers[i], domain, owner, &obs[i]);
             if (obs[i].ldap.asked && !obs[i].client_view)
                 check_ldap(&out->servers[i], owner, &obs[i]);
         }

@@ -73,4 +73,11 @@ bool kmsdns__audit_soa_serial(const ldns_pkt *p, uint32_t *serial);
 void kmsdns__audit_addr_answer(struct kmsdns_target_obs *t, uint16_t type, bool client_view,
                                const ldns_pkt *p);
 
+/*
+ * A server's SRV answer for near miss `name` (srv-misnamed) into n: marked
+ * answered when it is authoritative NOERROR or NXDOMAIN, and then the SRV
+ * records at name (n->srv malloc'd: free with kmsdns_server_obs_deinit()).
+ */
+void kmsdns__audit_near_answer(struct kmsdns_near_obs *n, const char *name, const ldns_pkt *p);
+
 #endif

@@ -258,6 +258,105 @@ static void test_dot_instead_of_missing(void **state)
     assert_string_equal(codes(0), "target-dot");
 }
 
+/* Near miss k held n SRV records on server x (kms1 first), as the engine records it. */
+static void near_miss(struct kmsdns_server_obs *x, enum kmsdns_near_miss k, size_t n)
+{
+    x->near[k].asked = x->near[k].answered = true;
+    x->near[k].srv = calloc(n + 1, sizeof *x->near[k].srv);
+    for (size_t i = 0; i < n; i++)
+        x->near[k].srv[i] = test_srv(i ? "kms2.corp.test" : "kms1.corp.test", 0, 100, 1688, 3600);
+    x->near[k].nsrv = n;
+}
+
+static const char *message(size_t server, size_t k)
+{
+    assert_true(k < r.servers[server].nproblems);
+    return r.servers[server].problems[k].message;
+}
+
+static void test_near_miss_names(void **state)
+{
+    (void)state;
+    char n[KMSDNS_NAME_BUF];
+    static const char *const want[] = {"_vmlcs._tcp.corp.test", "vlmcs._tcp.corp.test",
+                                       "_vlmcs.tcp.corp.test", "_vlmcs._udp.corp.test",
+                                       "_vlmcs._tcp.corp.test.corp.test"};
+    for (unsigned k = 0; k < KMSDNS_NEAR_MISSES; k++) {
+        assert_int_equal(kmsdns_audit_near_miss_name(k, "corp.test", n), KMSDNS_OK);
+        assert_string_equal(n, want[k]);
+    }
+    assert_int_not_equal(kmsdns_audit_near_miss_name(KMSDNS_NEAR_MISSES, "corp.test", n),
+                         KMSDNS_OK);
+    /* a long domain has every near miss but the doubled origin (past 255 octets) */
+    char d[200];
+    memset(d, 'a', sizeof d);
+    d[60] = d[121] = d[182] = '.';
+    strcpy(d + 183, "corp.test");
+    assert_int_equal(kmsdns_audit_near_miss_name(KMSDNS_NEAR_UDP, d, n), KMSDNS_OK);
+    assert_int_equal(kmsdns_audit_near_miss_name(KMSDNS_NEAR_DOUBLED, d, n), KMSDNS_TOOLONG);
+}
+
+/* srv-misnamed: a warning per near miss with records, besides srv-missing. */
+static void test_misnamed(void **state)
+{
+    (void)state;
+    struct kmsdns_expectation e = expect_kms1();
+    server(&o[0], "192.0.2.53", NULL, 0, 7);
+    near_miss(&o[0], KMSDNS_NEAR_TYPO, 1);
+    o[0].near[KMSDNS_NEAR_UDP].asked = o[0].near[KMSDNS_NEAR_UDP].answered = true; /* empty */
+    near_miss(&o[0], KMSDNS_NEAR_DOUBLED, 1);
+    o[0].near[KMSDNS_NEAR_DOUBLED].answered = false; /* asked, no answer: nothing known */
+    judge(&e, 1);
+    assert_string_equal(codes(0), "srv-missing srv-misnamed");
+    assert_int_equal(r.servers[0].problems[1].severity, KMSDNS_SEV_WARNING);
+    assert_string_equal(message(0, 1), "this server has an SRV at _vmlcs._tcp.corp.test "
+                                       "(kms1.corp.test port 1688): a typo for _vlmcs._tcp? "
+                                       "KMS clients ask only for _vlmcs._tcp.corp.test");
+    assert_int_equal(r.status, KMSDNS_SEV_CRITICAL); /* the record clients ask for is missing */
+    cleanup(NULL);
+
+    /* every kind, in order, without expectations too */
+    server(&o[0], "192.0.2.53", NULL, 0, 7);
+    for (unsigned k = 0; k < KMSDNS_NEAR_MISSES; k++)
+        near_miss(&o[0], k, k == 0 ? 2 : 1);
+    judge(NULL, 1);
+    assert_string_equal(codes(0), "srv-missing srv-misnamed srv-misnamed srv-misnamed "
+                                  "srv-misnamed srv-misnamed");
+    assert_non_null(strstr(message(0, 1), "(kms1.corp.test port 1688, +1 more): a typo"));
+    assert_non_null(strstr(message(0, 2), "at vlmcs._tcp.corp.test (kms1.corp.test port 1688): "
+                                          "the service label without its underscore (_vlmcs)?"));
+    assert_non_null(strstr(message(0, 3), "at _vlmcs.tcp.corp.test (kms1.corp.test port 1688): "
+                                          "the protocol label without its underscore (_tcp)?"));
+    assert_non_null(strstr(message(0, 4), "at _vlmcs._udp.corp.test (kms1.corp.test port 1688): "
+                                          "the wrong protocol label (_udp for _tcp)?"));
+    assert_non_null(strstr(message(0, 5), "at _vlmcs._tcp.corp.test.corp.test (kms1.corp.test port "
+                                          "1688): a zone-file line without its trailing dot"));
+    cleanup(NULL);
+
+    /* a "." target is no usable record either: target-dot, then srv-misnamed */
+    struct kmsdns_rrdata dot[] = {test_srv(".", 0, 0, 0, 3600)};
+    server(&o[0], "192.0.2.53", dot, 1, 7);
+    o[0].ntargets = 0;
+    near_miss(&o[0], KMSDNS_NEAR_UDP, 1);
+    /* a server that serves the record, the client view and a lame server are
+     * never judged on near misses, whatever their observation says */
+    struct kmsdns_rrdata v[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    server(&o[1], "192.0.2.54", v, 1, 7);
+    near_miss(&o[1], KMSDNS_NEAR_TYPO, 1);
+    server(&o[2], "192.0.2.1", NULL, 0, 7);
+    o[2].client_view = true;
+    near_miss(&o[2], KMSDNS_NEAR_TYPO, 1);
+    judge(&e, 3);
+    assert_string_equal(codes(0), "target-dot srv-misnamed srv-inconsistent");
+    assert_string_equal(codes(1), ""); /* the reference: as the configs expect */
+    assert_string_equal(codes(2), "srv-missing");
+    assert_true(kmsdns_audit_wants_near_misses(&o[0]));
+    assert_false(kmsdns_audit_wants_near_misses(&o[1]));
+    assert_false(kmsdns_audit_wants_near_misses(&o[2]));
+    o[0].aa = false;
+    assert_false(kmsdns_audit_wants_near_misses(&o[0]));
+}
+
 static void test_targets(void **state)
 {
     (void)state;
@@ -544,6 +643,38 @@ static void test_walk_address_cap(void **state)
     ldns_pkt_free(p);
 }
 
+/* A near miss's answer: its SRV records when it is authoritative NOERROR or NXDOMAIN. */
+static void test_walk_near_miss(void **state)
+{
+    (void)state;
+    const char *rrs[] = {"A _vmlcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.",
+                         "A _vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms2.corp.test."};
+    struct kmsdns_near_obs n = {.asked = true};
+    ldns_pkt *p = answer(true, LDNS_RCODE_NOERROR, rrs, 2);
+    kmsdns__audit_near_answer(&n, "_vmlcs._tcp.corp.test", p);
+    assert_true(n.answered);
+    assert_int_equal(n.nsrv, 1); /* only the records at the name asked */
+    assert_string_equal(n.srv[0].value, "kms1.corp.test");
+    free(n.srv);
+    n = (struct kmsdns_near_obs){.asked = true};
+    kmsdns__audit_near_answer(&n, "vlmcs._tcp.corp.test", p);
+    assert_true(n.answered);
+    assert_int_equal(n.nsrv, 0);
+    assert_null(n.srv);
+    ldns_pkt_free(p);
+    /* without authority, or REFUSED: not answered, records ignored */
+    p = answer(false, LDNS_RCODE_NOERROR, rrs, 1);
+    kmsdns__audit_near_answer(&n, "_vmlcs._tcp.corp.test", p);
+    assert_false(n.answered);
+    assert_null(n.srv);
+    ldns_pkt_free(p);
+    p = answer(true, LDNS_RCODE_REFUSED, rrs, 1);
+    kmsdns__audit_near_answer(&n, "_vmlcs._tcp.corp.test", p);
+    assert_false(n.answered);
+    assert_null(n.srv);
+    ldns_pkt_free(p);
+}
+
 /* ---- the engine, over scripted answers ------------------------------------------ */
 
 #define FAKE_RRS 24
@@ -665,7 +796,8 @@ struct seen {
     struct {
         char server[KMSDNS_ADDR_TEXT_MAX];
         char codes[256];
-        char msg[384]; /* the first problem's message */
+        char msg[384];  /* the first problem's message */
+        char last[384]; /* the last problem's message */
         enum kmsdns_severity sev;
         size_t nrecords;
     } s[4];
@@ -711,8 +843,11 @@ static int emit_fn(void *ctx, const struct kmsdns_domain_result *res)
         const struct kmsdns_server_result *sr = &res->servers[i];
         snprintf(v->s[i].server, sizeof v->s[i].server, "%s", sr->server);
         join_codes(v->s[i].codes, sizeof v->s[i].codes, sr->problems, sr->nproblems);
-        if (sr->nproblems > 0)
+        if (sr->nproblems > 0) {
             snprintf(v->s[i].msg, sizeof v->s[i].msg, "%s", sr->problems[0].message);
+            snprintf(v->s[i].last, sizeof v->s[i].last, "%s",
+                     sr->problems[sr->nproblems - 1].message);
+        }
         v->s[i].sev = sr->status;
         v->s[i].nrecords = sr->nrecords;
     }
@@ -783,6 +918,43 @@ static void test_engine_healthy_counts(void **state)
     assert_int_equal(stats.queries, 8);
     assert_int_equal(fx.exchanges, 8);
     assert_int_equal(stats.timeouts, 0);
+}
+
+/* srv-misnamed over the wire: the 5 near misses are asked only of a server
+ * without a usable record, and their targets are not followed. */
+static void test_engine_misnamed_counts(void **state)
+{
+    (void)state;
+    struct kmsdns_expectation e = expect_kms1();
+    struct kmsdns_audit_opts ao = {0};
+    two_healthy(); /* healthy: SRV, SOA, A and AAAA per server, as before */
+    audit(corp, 1, &e, 2, &ao);
+    assert_int_equal(stats.queries, 2 * 4);
+    /* missing everywhere: + 5 per server */
+    two_healthy();
+    fx.srv[0].rrs[1] = "_vmlcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.";
+    fx.srv[1].rrs[1] = "_vlmcs._tcp.corp.test.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.";
+    audit(corp, 1, &e, 2, &ao);
+    assert_int_equal(stats.queries, 2 * (2 + 5));
+    assert_int_equal(fx.exchanges, 2 * (2 + 5));
+    assert_string_equal(seen[0].s[0].codes, "srv-missing srv-misnamed");
+    assert_string_equal(seen[0].s[1].codes, "srv-missing srv-misnamed");
+    assert_non_null(strstr(seen[0].s[0].last, "at _vmlcs._tcp.corp.test (kms1.corp.test port "
+                                              "1688): a typo for _vlmcs._tcp?"));
+    assert_non_null(strstr(seen[0].s[1].last, "at _vlmcs._tcp.corp.test.corp.test"));
+    assert_non_null(strstr(seen[0].s[1].last, "without its trailing dot"));
+    assert_int_equal(seen[0].s[1].sev, KMSDNS_SEV_CRITICAL);
+    /* missing on one server: only that one is asked; the client view never is */
+    two_healthy();
+    fx.srv[1].rrs[1] = NULL;
+    fx.srv[2] = (struct fake_server){.addr = "192.0.2.1:53", .no_aa = true, .rrs = {SOA7}};
+    ao = (struct kmsdns_audit_opts){.client_view = true, .have_resolver = true};
+    assert_int_equal(kmsdns_addr_parse("192.0.2.1", 53, 0, &ao.resolver, NULL), KMSDNS_OK);
+    audit(corp, 1, &e, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[0].s[1].codes, "srv-missing srv-inconsistent");
+    assert_string_equal(seen[0].s[2].codes, "srv-missing");
+    assert_int_equal(stats.queries, 4 + (2 + 5) + 1);
 }
 
 /* The zone's servers found through the resolver: SOA, NS, the NS addresses. */
@@ -894,7 +1066,8 @@ static void test_engine_expectations(void **state)
     assert_string_equal(seen[0].s[1].codes, "srv-mismatch extra-record srv-inconsistent");
     assert_non_null(strstr(seen[0].s[1].msg, "port 1689 (expected 1688)"));
     assert_int_equal(seen[0].status, KMSDNS_SEV_CRITICAL);
-    assert_int_equal(stats.queries, 2 + 2 + 2 * 2); /* server 1 follows both targets */
+    /* server 1 follows both targets, server 0 asks the 5 near misses */
+    assert_int_equal(stats.queries, 2 + 5 + 2 + 2 * 2);
 }
 
 static void test_engine_targets(void **state)
@@ -925,7 +1098,7 @@ static void test_engine_targets(void **state)
     fx.srv[0].rrs[2] = fx.srv[0].rrs[3] = NULL;
     audit(corp, 1, NULL, 1, &ao);
     assert_string_equal(seen[0].s[0].codes, "target-dot");
-    assert_int_equal(stats.queries, 2);
+    assert_int_equal(stats.queries, 2 + 5); /* no usable record: the near misses */
 }
 
 static void test_engine_tsig_error(void **state)
@@ -964,7 +1137,8 @@ static void test_engine_order_and_window(void **state)
     assert_string_equal(seen[0].s[0].codes, "");
     assert_string_equal(seen[1].s[0].codes, "srv-missing");
     assert_string_equal(seen[2].s[0].codes, "");
-    assert_int_equal(stats.queries, 4 + 2 + 4 + 2 + 2);
+    /* b, c and d have no record: + 5 near misses each */
+    assert_int_equal(stats.queries, 4 + (2 + 5) + 4 + (2 + 5) + (2 + 5));
 }
 
 /* ---- the engine over c-ares, against a loopback server ------------------------- */
@@ -1096,6 +1270,8 @@ int main(void)
         cmocka_unit_test_teardown(test_ldap_error, cleanup),
         cmocka_unit_test_teardown(test_missing_mismatch_extra, cleanup),
         cmocka_unit_test_teardown(test_dot_instead_of_missing, cleanup),
+        cmocka_unit_test(test_near_miss_names),
+        cmocka_unit_test_teardown(test_misnamed, cleanup),
         cmocka_unit_test_teardown(test_targets, cleanup),
         cmocka_unit_test_teardown(test_consistency, cleanup),
         cmocka_unit_test_teardown(test_disagreement_reference, cleanup),
@@ -1105,7 +1281,9 @@ int main(void)
         cmocka_unit_test(test_walk_ns),
         cmocka_unit_test_teardown(test_walk_srv_and_addresses, cleanup),
         cmocka_unit_test(test_walk_address_cap),
+        cmocka_unit_test(test_walk_near_miss),
         cmocka_unit_test(test_engine_healthy_counts),
+        cmocka_unit_test(test_engine_misnamed_counts),
         cmocka_unit_test(test_engine_discovery),
         cmocka_unit_test(test_engine_unreachable),
         cmocka_unit_test(test_engine_not_authoritative),
