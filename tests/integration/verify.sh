@@ -69,7 +69,7 @@ shape_ok() {
     def codes: ["srv-missing", "srv-mismatch", "extra-record", "srv-inconsistent",
                 "serial-mismatch", "ttl-inconsistent", "target-no-address",
                 "address-mismatch", "target-cname", "target-dot", "server-unreachable",
-                "server-not-authoritative", "tsig-error", "probe-failed"];
+                "server-not-authoritative", "tsig-error", "probe-failed", "srv-misnamed"];
     [ (if (.status | type) == "string" and (.status | sev) then empty else "top status \(.status)" end),
       (if (.domains | type) == "array" then empty else "no domains array" end),
       (.domains[]? as $d |
@@ -193,6 +193,21 @@ vcase v6                       2   -c v6.conf @both
 vcase addr                     2   -c addr.conf @both
 vcase dot                      2   -c dot.conf @both
 vcase dot-no-expectations      2   --domain dot.verify.test @both
+
+check "misnamed records (srv-misnamed, warning, besides srv-missing); near misses asked only where the record is missing"
+vcase misnamed                 2   -c misnamed.conf @both
+vcase misnamed-no-expectations 2   --domain misnamed.verify.test @both
+vcase doubled                  2   -c doubled.conf @both
+# SRV and SOA, then the 5 near misses, per server (their targets are not followed)
+expect_eq "doubled: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 5)))
+# healthy: SRV, SOA and A + AAAA of kms1 and kms2 per server, no near miss
+args --domain healthy.verify.test @both
+run "${ARGS[@]}" --format json
+expect_eq "healthy: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 2 * 2)))
+# the text format says the same, in words
+args -c misnamed.conf @both
+run "${ARGS[@]}"
+expect 2 'srv-misnamed.*_vmlcs\._tcp\.misnamed\.verify\.test.*a typo for _vlmcs\._tcp\?' "misnamed-text"
 
 check "servers that do not answer, or not authoritatively"
 vcase unreachable-one          1   -c healthy-kms1.conf -c healthy-kms2.conf @both @dead1
