@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "kmsdns/addr.h"
+#include "range.h"
 
 #define VERIFY_PROG "kmsdns-verify"
 #define VERIFY_MAX_LIST 64
@@ -36,9 +37,11 @@ struct verify_params {
     bool have_resolver;
     struct kmsdns_addr resolver;
     unsigned max_inflight, qps, timeout_ms, retries;
-    const char *tsig_key;         /* sign the queries to the servers with this BIND key file */
-    const char *output;           /* write the report here, atomically (temp file + rename) */
-    double warning_s, critical_s; /* nagios: audit duration thresholds (0: none) */
+    const char *tsig_key; /* sign the queries to the servers with this BIND key file */
+    const char *output;   /* write the report here, atomically (temp file + rename) */
+    /* nagios: Nagios ranges over the audit's duration in seconds, and their text as given */
+    struct verify_range warning, critical;
+    const char *warning_text, *critical_text;
     enum verify_format format;
 };
 

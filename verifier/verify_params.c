@@ -11,15 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
+/* Misuse prints this one line after its message; --help the whole synopsis. */
+static const char usage[] = "usage: kmsdns-verify [-c FILE]... [--domain D]... [OPTION]... "
+                            "(kmsdns-verify --help lists them)\n";
+
+static const char synopsis[] =
     "usage: kmsdns-verify [-c FILE]... [--domain D]... [--domains-from FILE]\n"
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
     "                     [--tsig-key FILE] [--client-view] [--probe none|tcp|rpc]\n"
-    "                     [--ldap]\n"
+    "                     [--ldap] [--time-limit SECONDS]\n"
     "                     [--output FILE]\n"
     "                     [--format text|json|nagios|prometheus|html]\n"
-    "                     [--warning SECS] [--critical SECS]\n";
+    "                     [--warning RANGE] [--critical RANGE]\n";
 
 static void help(void)
 {
@@ -56,8 +60,10 @@ static void help(void)
            "                         (one self-contained page)\n"
            "      --output FILE      write the report to FILE atomically (a temporary file\n"
            "                         renamed into place), e.g. for the textfile collector\n"
-           "      --warning SECS, --critical SECS\n"
-           "                         nagios: an audit that takes longer raises the status\n"
+           "      --warning RANGE, --critical RANGE\n"
+           "                         nagios: Nagios ranges over the audit's duration in\n"
+           "                         seconds (10 over 10; 10: under 10; ~:10 over 10; 10:20\n"
+           "                         outside 10..20; @10:20 inside); a match raises the status\n"
            "  -h, --help, -V, --version\n\n"
            "Problems: srv-missing, srv-mismatch, target-dot, target-cname,\n"
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
@@ -68,7 +74,7 @@ static void help(void)
            "(warning), ldap-error (unknown), with --ldap.\n"
            "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
            "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
-           usage);
+           synopsis);
 }
 
 /* Misuse: the message and the usage on stderr, VERIFY_EXIT_UNKNOWN. */
@@ -105,14 +111,12 @@ static int format(const char *arg, struct verify_params *p)
     return misuse("--format is text, json, nagios, prometheus or html, not '%s'", arg);
 }
 
-/* A duration threshold in seconds (nagios --warning / --critical). */
-static int seconds(const char *opt, const char *arg, double *out)
+/* A Nagios range (nagios --warning / --critical), kept as given for the perfdata. */
+static int range(const char *opt, const char *arg, struct verify_range *r, const char **text)
 {
-    char *end = NULL;
-    double v = strtod(arg, &end);
-    if (end == arg || *end != '\0' || !(v > 0) || v > 86400)
-        return misuse("%s takes seconds (more than 0, at most 86400), not '%s'", opt, arg);
-    *out = v;
+    if (verify_range_parse(arg, r) != 0)
+        return misuse("%s takes a Nagios range (10, 10:, ~:10, 10:20, @10:20), not '%s'", opt, arg);
+    *text = arg;
     return 0;
 }
 
@@ -162,9 +166,9 @@ static int option(int c, const char *arg, struct verify_params *p)
         p->output = arg;
         return 0;
     case 'w':
-        return seconds("--warning", arg, &p->warning_s);
+        return range("--warning", arg, &p->warning, &p->warning_text);
     case 'k':
-        return seconds("--critical", arg, &p->critical_s);
+        return range("--critical", arg, &p->critical, &p->critical_text);
     case 'C':
         p->client_view = true;
         return 0;

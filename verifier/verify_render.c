@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kmsdns-verify's reports. text and json stream each domain as it comes;
- * nagios keeps counts; prometheus writes its per-domain families to
+ * nagios keeps counts, the worst problem and its long output (a temporary
+ * file); prometheus writes its per-domain families to
  * temporary files so each family's samples stay together; html keeps the
  * (small) matrix in memory. With --output the report goes through
  * kmsdns_atomic (a mkstemp file beside the target, renamed into place only
@@ -45,6 +46,14 @@ struct render {
     enum kmsdns_severity worst;
     unsigned long per_code[24][4];
     FILE *prom_domain, *prom_server, *prom_records, *prom_problem;
+    FILE *nagios_long; /* one long-output line per problem, in output order */
+    unsigned long nproblems;
+    bool have_worst;
+    struct { /* the first of the worst problems, for the status line */
+        char domain[KMSDNS_NAME_BUF], server[KMSDNS_ADDR_TEXT_MAX], target[KMSDNS_NAME_BUF];
+        const char *code;
+        enum kmsdns_severity severity;
+    } worst_problem;
     struct row *rows;
     size_t nrows;
     time_t started;
@@ -239,6 +248,7 @@ static void prom_domain(struct render *r, const struct kmsdns_domain_result *d)
     prom_problems(r, d);
 }
 
+/* Copies a temporary file's whole content (a family's samples, the long output). */
 static void prom_copy(FILE *from, FILE *to)
 {
     char buf[8192];
@@ -294,6 +304,103 @@ static void prom_end(struct render *r, const struct kmsdns_audit_stats *st)
           f);
     prom_label(f, kmsdns_version());
     fputs("\"} 1\n", f);
+}
+
+/* ---- nagios --------------------------------------------------------------------- */
+
+static const char *nagios_word(enum kmsdns_severity s)
+{
+    static const char *const word[] = {"OK", "WARNING", "UNKNOWN", "CRITICAL"};
+    return word[s];
+}
+
+/* Plugin output text: a '|' would start perfdata and a newline a line. */
+static void nagios_text(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++)
+        fputc(*s == '|' ? '/' : *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* The target a problem's message names: its first word that is a host name
+ * (letters, digits, '-', '.', with a dot; not the _vlmcs._tcp owner, not an
+ * address). A problem carries no target of its own (audit_check.c words
+ * each message), so this reads it back; "" when the message names none. */
+static void target_in(const char *msg, char out[KMSDNS_NAME_BUF])
+{
+    out[0] = '\0';
+    for (const char *w = msg; *w != '\0';) {
+        size_t n = strcspn(w, " \t,;:()\"'");
+        bool dot = false, letter = false, name = n > 0 && n < KMSDNS_NAME_BUF && w[0] != '-';
+        for (size_t i = 0; i < n && name; i++) {
+            char c = w[i];
+            dot |= c == '.';
+            letter |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            name = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '.' || c == '-';
+        }
+        if (name && dot && letter && w[n - 1] != '.') {
+            memcpy(out, w, n);
+            out[n] = '\0';
+            return;
+        }
+        w += n;
+        w += *w != '\0';
+    }
+}
+
+/* Each problem as a long-output line; the first of the worst is remembered. */
+static void nagios_domain(struct render *r, const struct kmsdns_domain_result *d)
+{
+    for (size_t i = 0; i <= d->nservers; i++) {
+        size_t n;
+        const char *server;
+        const struct kmsdns_problem *p = problem_list(d, i, &n, &server);
+        for (size_t k = 0; k < n; k++, r->nproblems++) {
+            fprintf(r->nagios_long, "%s %s %s %s: ", nagios_word(p[k].severity), d->domain, server,
+                    p[k].code);
+            nagios_text(r->nagios_long, p[k].message);
+            fputc('\n', r->nagios_long);
+            if (r->have_worst && p[k].severity <= r->worst_problem.severity)
+                continue;
+            r->have_worst = true;
+            snprintf(r->worst_problem.domain, sizeof r->worst_problem.domain, "%s", d->domain);
+            snprintf(r->worst_problem.server, sizeof r->worst_problem.server, "%s", server);
+            target_in(p[k].message, r->worst_problem.target);
+            r->worst_problem.code = p[k].code;
+            r->worst_problem.severity = p[k].severity;
+        }
+    }
+}
+
+/* Nagios: a duration that --critical / --warning alerts on raises the status. */
+static enum kmsdns_severity with_thresholds(const struct render *r, double secs)
+{
+    enum kmsdns_severity s = r->worst;
+    if (verify_range_alerts(&r->p->critical, secs) && s < KMSDNS_SEV_CRITICAL)
+        s = KMSDNS_SEV_CRITICAL;
+    else if (verify_range_alerts(&r->p->warning, secs) && s < KMSDNS_SEV_WARNING)
+        s = KMSDNS_SEV_WARNING;
+    return s;
+}
+
+/* The status line: the first of the worst problems (domain, code, target,
+ * server) and how many more, else the counts of domains by status. */
+static void nagios_summary(struct render *r)
+{
+    FILE *f = r->out;
+    if (!r->have_worst) {
+        fprintf(f, "%lu domains: %u ok, %u warning, %u critical, %u unknown", r->n, r->count[0],
+                r->count[1], r->count[3], r->count[2]);
+        return;
+    }
+    nagios_text(f, r->worst_problem.domain);
+    fprintf(f, ": %s", r->worst_problem.code);
+    if (r->worst_problem.target[0] != '\0')
+        fprintf(f, " %s", r->worst_problem.target);
+    if (strcmp(r->worst_problem.server, "-") != 0)
+        fprintf(f, " at %s", r->worst_problem.server);
+    if (r->nproblems > 1)
+        fprintf(f, " (+%lu more)", r->nproblems - 1);
 }
 
 /* ---- html --------------------------------------------------------------------- */
@@ -505,6 +612,11 @@ struct render *render_new(const struct verify_params *p)
             return NULL;
         }
     }
+    if (p->format == VERIFY_NAGIOS && (r->nagios_long = tmpfile()) == NULL) {
+        kmsdns_cli_error(VERIFY_PROG, "no temporary file: %s", strerror(errno));
+        render_abort(r);
+        return NULL;
+    }
     if (p->format == VERIFY_JSON)
         fputs("{\n  \"domains\": [", r->out);
     else if (p->format == VERIFY_TEXT)
@@ -536,6 +648,8 @@ int render_domain(struct render *r, const struct kmsdns_domain_result *d)
             text_row(r, d->domain, label, d->servers[i].status, d->servers[i].problems,
                      d->servers[i].nproblems);
         }
+    } else if (r->p->format == VERIFY_NAGIOS) {
+        nagios_domain(r, d);
     } else if (r->p->format == VERIFY_PROMETHEUS) {
         prom_domain(r, d);
     } else if (r->p->format == VERIFY_HTML) {
@@ -547,44 +661,27 @@ int render_domain(struct render *r, const struct kmsdns_domain_result *d)
     return rc != KMSDNS_OK ? rc : ferror(r->out) ? KMSDNS_IO : KMSDNS_OK;
 }
 
-/* Nagios: a duration past --warning/--critical raises the status. */
-static enum kmsdns_severity with_thresholds(const struct render *r, double secs)
-{
-    enum kmsdns_severity s = r->worst;
-    if (r->p->critical_s > 0 && secs >= r->p->critical_s && s < KMSDNS_SEV_CRITICAL)
-        s = KMSDNS_SEV_CRITICAL;
-    else if (r->p->warning_s > 0 && secs >= r->p->warning_s && s < KMSDNS_SEV_WARNING)
-        s = KMSDNS_SEV_WARNING;
-    return s;
-}
-
-static void threshold(FILE *f, double v)
-{
-    if (v > 0)
-        fprintf(f, "%g", v);
-}
-
+/* The Monitoring Plugins layout: status line | perfdata, then the long
+ * output (one line per problem), no perfdata after it. */
 static int nagios_end(struct render *r, const struct kmsdns_audit_stats *st)
 {
-    static const char *const word[] = {"OK", "WARNING", "UNKNOWN", "CRITICAL"};
     enum kmsdns_severity s = with_thresholds(r, st->seconds);
     unsigned long crit = 0, warn = 0, unk = 0;
     for (size_t c = 0; c < NCODES; c++)
         crit += r->per_code[c][KMSDNS_SEV_CRITICAL], warn += r->per_code[c][KMSDNS_SEV_WARNING],
             unk += r->per_code[c][KMSDNS_SEV_UNKNOWN];
-    fprintf(r->out, "KMSDNS %s - %lu domains: %u ok, %u warning, %u critical, %u unknown", word[s],
-            r->n, r->count[0], r->count[1], r->count[3], r->count[2]);
+    fprintf(r->out, "KMSDNS %s - ", nagios_word(s));
+    nagios_summary(r);
     if (s != r->worst)
         fprintf(r->out, "; audit took %.2f s", st->seconds);
     fprintf(r->out,
             " | 'domains'=%lu;;;0; 'domains_ok'=%u;;;0; 'problems_critical'=%lu;;;0; "
             "'problems_warning'=%lu;;;0; 'problems_unknown'=%lu;;;0; 'queries'=%lu;;;0; "
-            "'time'=%.3fs;",
-            r->n, r->count[0], crit, warn, unk, st->queries, st->seconds);
-    threshold(r->out, r->p->warning_s);
-    fputc(';', r->out);
-    threshold(r->out, r->p->critical_s);
-    fputs(";0;\n", r->out);
+            "'time'=%.3fs;%s;%s;0;\n",
+            r->n, r->count[0], crit, warn, unk, st->queries, st->seconds,
+            r->p->warning_text != NULL ? r->p->warning_text : "",
+            r->p->critical_text != NULL ? r->p->critical_text : "");
+    prom_copy(r->nagios_long, r->out);
     return severity_exit(s);
 }
 
@@ -649,6 +746,8 @@ void render_abort(struct render *r)
         fclose(r->prom_domain);
     if (r->prom_server != NULL)
         fclose(r->prom_server);
+    if (r->nagios_long != NULL)
+        fclose(r->nagios_long);
     if (r->prom_records != NULL)
         fclose(r->prom_records);
     if (r->prom_problem != NULL)

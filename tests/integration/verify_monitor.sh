@@ -15,10 +15,11 @@ TEST_SOURCE=$(cd "$(dirname "$0")/../.." && pwd)
 BOTH=(--server "127.0.0.1:$LAB_NAMED_PORT" --server "127.0.0.1:$LAB_KNOT_PORT")
 
 check "nagios: one status line, the plugin exit code, perfdata as 'label'=value[UOM];warn;crit;min;max"
-perf_ok() { # every perfdata item matches the grammar
-  local item
-  for item in ${1#*|}; do
-    [[ "$item" =~ ^\'[a-z_]+\'=[0-9.]+(s|%|B|c)?\;[0-9.]*\;[0-9.]*\;[0-9.]*\;[0-9.]*$ ]] ||
+perf_ok() { # every perfdata item of the first line matches the grammar (thresholds: Nagios ranges)
+  local item first
+  first=$(head -n 1 <<<"$1")
+  for item in ${first#*|}; do
+    [[ "$item" =~ ^\'[a-z_]+\'=[0-9.]+(s|%|B|c)?\;[0-9.:~@-]*\;[0-9.:~@-]*\;[0-9.]*\;[0-9.]*$ ]] ||
       fail "perfdata item '$item' does not follow the grammar"
   done
 }
@@ -34,6 +35,18 @@ grep -q "'problems_critical'=2;;;0;" <<<"$OUT" || fail "critical count: $OUT"
 grep -q "'problems_warning'=2;;;0;" <<<"$OUT" || fail "warning count: $OUT"
 perf_ok "$OUT"
 ok "critical: exit 2, counts in the perfdata"
+# the status line names the first of the worst problems (domain, code, target, server) and how
+# many more; then one long-output line per problem, no '|' after the first line
+first=$(head -n 1 <<<"$OUT")
+[[ "$first" =~ ^KMSDNS\ CRITICAL\ -\ wrongport.verify.test:\ srv-mismatch\ kms1.verify.test\ at\ 127.0.0.1:$LAB_NAMED_PORT\ \(\+3\ more\)\ \|\ \'domains\'= ]] ||
+  fail "status line does not name the worst problem: $first"
+[ "$(wc -l <<<"$OUT")" -eq 5 ] || fail "not one long-output line per problem: $OUT"
+[ "$(tail -n +2 <<<"$OUT" | grep -c '|')" -eq 0 ] || fail "a '|' in the long output: $OUT"
+grep -q "^CRITICAL wrongport.verify.test 127.0.0.1:$LAB_KNOT_PORT srv-mismatch: .*port 1689 (expected 1688)$" <<<"$OUT" ||
+  fail "long output line: $OUT"
+grep -q "^WARNING stale.verify.test 127.0.0.1:$LAB_NAMED_PORT extra-record: .*stale.verify.test" <<<"$OUT" ||
+  fail "long output line: $OUT"
+ok "critical: the worst problem on the status line, (+3 more), one long-output line per problem"
 run -c "$DATA/stale.conf" "${BOTH[@]}" --format nagios
 [ "$RC" -eq 1 ] && [[ "$OUT" =~ ^KMSDNS\ WARNING\ - ]] || fail "warning: exit $RC: $OUT"
 ok "warning: exit 1"
@@ -47,6 +60,30 @@ run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --for
   --warning 0.0001 --critical 0.0002
 [ "$RC" -eq 2 ] && [[ "$OUT" =~ ^KMSDNS\ CRITICAL ]] || fail "slower: exit $RC: $OUT"
 ok "an audit slower than --warning / --critical: WARNING / CRITICAL, thresholds in the perfdata"
+# Nagios ranges as the guidelines define them, over the duration (a few ms here)
+range_case() { # WANT_EXIT WARNING CRITICAL
+  run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" "${BOTH[@]}" --format nagios \
+    --warning "$2" --critical "$3"
+  [ "$RC" -eq "$1" ] || fail "--warning $2 --critical $3: exit $RC, expected $1: $OUT"
+  grep -Fq "'time'=" <<<"$OUT" && grep -Fq "s;$2;$3;0;" <<<"$OUT" || fail "thresholds not as given: $OUT"
+  perf_ok "$OUT"
+}
+range_case 0 60 120         # inside 0..60 / 0..120
+range_case 1 60: 120        # under 60
+range_case 0 '~:60' '~:120' # over 60 / 120: no
+range_case 2 0:60 @0:60     # inside 0..60: critical
+range_case 1 @0:60 @60:120  # inside 0..60 / inside 60..120: warning
+range_case 2 10:20 10:20    # outside 10..20
+ok "ranges 10, 10:, ~:10, 10:20, @10:20 judged as the guidelines say, carried as given"
+for bad in 20:10 abc 10:x '' @ 1:2:3; do
+  run -c "$DATA/healthy-kms1.conf" "${BOTH[@]}" --format nagios --warning "$bad"
+  [ "$RC" -eq 3 ] && [ -z "$OUT" ] || fail "--warning '$bad': exit $RC: $OUT"
+  [ "$(wc -l <<<"$ERR")" -eq 2 ] && grep -q "^kmsdns-verify: --warning takes a Nagios range" <<<"$ERR" &&
+    grep -q '^usage: kmsdns-verify ' <<<"$ERR" || fail "--warning '$bad': not a message and a one-line usage: $ERR"
+done
+run --bogus
+[ "$RC" -eq 3 ] && [ "$(wc -l <<<"$ERR")" -eq 2 ] || fail "--bogus: exit $RC: $ERR"
+ok "a bad range or flag: exit 3, the message and a one-line usage"
 run --domain "healthy.verify.test" --server 127.0.0.1:9 --timeout 200 --retries 0 --format nagios
 [ "$RC" -eq 3 ] && [[ "$OUT" =~ ^KMSDNS\ UNKNOWN ]] || fail "unknown: exit $RC: $OUT"
 ok "no server answered: UNKNOWN, exit 3"
