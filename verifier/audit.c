@@ -82,6 +82,8 @@ struct engine {
     double tokens;
     struct timespec last;
     int rc;
+    double deadline; /* now_s() by which the run ends (--time-limit), or 0 */
+    bool expired;    /* past it: nothing is sent, what is queued completes at once */
 };
 
 static double now_s(void)
@@ -116,7 +118,7 @@ static void on_done(void *arg, struct kmsdns_exchange *x);
 static void pump(struct engine *e, struct chan *c)
 {
     unsigned bound = e->o->max_inflight ? e->o->max_inflight : 32;
-    while (c->head != NULL && c->inflight < bound) {
+    while (!e->expired && c->head != NULL && c->inflight < bound) {
         if (e->o->qps > 0 && e->tokens < 1.0)
             return;
         struct query *q = c->head;
@@ -544,7 +546,9 @@ static void on_done(void *arg, struct kmsdns_exchange *x)
     ldns_pkt *p = NULL;
     const char *why = NULL;
     if (x->rc != KMSDNS_OK)
-        why = x->detail[0] != '\0' ? x->detail : kmsdns_strerror(x->rc);
+        why = e->expired             ? "time limit reached"
+              : x->detail[0] != '\0' ? x->detail
+                                     : kmsdns_strerror(x->rc);
     if (why == NULL && q->req != NULL)
         check_tsig(e, s, q, x->answer, x->answer_len);
     /* c-ares's words for an answer it could not use, so the output stays as it was */
@@ -668,12 +672,12 @@ static void read_ldap(struct engine *e, struct slot *s)
 static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn emit, void *ctx)
 {
     struct kmsdns_domain_result r = {0};
-    if (e->o->ldap != NULL)
+    if (e->o->ldap != NULL && !e->expired)
         read_ldap(e, s);
     int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
     if (rc == KMSDNS_OK && s->trouble.code != NULL)
         domain_problem(&r, &s->trouble);
-    if (rc == KMSDNS_OK && e->o->probe > 0)
+    if (rc == KMSDNS_OK && e->o->probe > 0 && !e->expired)
         probe_targets(e, s, &r);
     if (rc == KMSDNS_OK)
         rc = emit(ctx, &r);
@@ -700,9 +704,43 @@ static void refill_tokens(struct engine *e)
 
 /* Waits for answers or timeouts (at most 100 ms; 10 ms under a rate cap, so
  * that the tokens refill), then sends what the bounds allow. */
+/* --time-limit reached: the session is closed (what is in flight completes,
+ * as a timeout), then every query still waiting completes the same way, as
+ * do those these completions ask (a domain's discovery ending). Matched by
+ * pump(), which sends nothing once expired. */
+static void expire(struct engine *e)
+{
+    if (!e->expired) {
+        e->expired = true;
+        e->stats->time_limit_hit = true;
+        e->io.close(e->sess);
+        e->sess = NULL;
+    }
+    for (bool again = true; again;) {
+        again = false;
+        for (size_t i = 0; i < e->nchans; i++)
+            for (struct chan *c = e->chans[i]; c->head != NULL; again = true) {
+                struct query *q = c->head;
+                if ((c->head = q->next) == NULL)
+                    c->tail = NULL;
+                c->inflight++;
+                q->x = (struct kmsdns_exchange){.server = c->addr, .rc = KMSDNS_TIMEOUT};
+                on_done(q, &q->x);
+            }
+    }
+}
+
 static int wait_and_process(struct engine *e)
 {
-    int rc = e->io.wait(e->sess, e->o->qps > 0 ? 10 : 100);
+    if (e->deadline > 0 && (e->expired || now_s() >= e->deadline)) {
+        expire(e);
+        return KMSDNS_OK;
+    }
+    unsigned ms = e->o->qps > 0 ? 10 : 100;
+    double left_ms = e->deadline > 0 ? (e->deadline - now_s()) * 1000 : ms;
+    if (left_ms < ms)
+        ms = left_ms > 0 ? (unsigned)left_ms + 1 : 1;
+    int rc = e->io.wait(e->sess, ms);
     if (rc != KMSDNS_OK)
         return rc;
     refill_tokens(e);
@@ -747,6 +785,7 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
     struct engine e = {.o = o, .stats = stats, .rc = KMSDNS_OK};
     memset(stats, 0, sizeof *stats);
     double t0 = now_s();
+    e.deadline = o->time_limit_ms > 0 ? t0 + o->time_limit_ms / 1000.0 : 0;
     if (o->stream != NULL)
         e.io = *o->stream;
     else if (o->transport != NULL)

@@ -224,6 +224,10 @@ struct kmsdns_audit_opts {
     bool client_view; /* also ask the resolver, as a client would (RD, no AA expected) */
     int probe;        /* 0 none, 1 + enum kmsdns_probe_kind: probe every target address */
     unsigned probe_timeout_ms;
+    /* --time-limit: the whole run ends this long after it starts (0: no limit);
+     * what is unanswered then completes as a timeout ("time limit reached"),
+     * nothing more is sent, and probes and --ldap reads are skipped. */
+    unsigned time_limit_ms;
     const struct kmsdns_audit_ldap *ldap; /* --ldap, or NULL */
     /* The network seam. stream, when set, is used as it is; else transport,
      * a batch transport (a unit test's script), is run a round at a time;
@@ -237,6 +241,7 @@ struct kmsdns_audit_stats {
     unsigned long
         timeouts; /* tries that timed out (then retried, or the server declared unreachable) */
     double seconds;
+    bool time_limit_hit; /* the run reached o->time_limit_ms */
 };
 
 /* The next domain to audit into domain[KMSDNS_NAME_BUF] with its expectation

@@ -42,6 +42,7 @@ struct verify_params {
     /* nagios: Nagios ranges over the audit's duration in seconds, and their text as given */
     struct verify_range warning, critical;
     const char *warning_text, *critical_text;
+    unsigned time_limit_ms; /* --time-limit: the whole audit ends by then (0: none) */
     enum verify_format format;
 };
 

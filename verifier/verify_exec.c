@@ -207,7 +207,8 @@ int verify_exec(const struct verify_params *p)
                                   .qps = p->qps,
                                   .client_view = p->client_view,
                                   .probe = p->probe,
-                                  .probe_timeout_ms = p->timeout_ms};
+                                  .probe_timeout_ms = p->timeout_ms,
+                                  .time_limit_ms = p->time_limit_ms};
     kmsdns_tsig_key *key = NULL;
     struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);

@@ -55,6 +55,9 @@ static void help(void)
            "                         aging settings from each server's LDAP (port 389, SASL\n"
            "                         GSSAPI with the first config's [dns] keytab + principal,\n"
            "                         else your ccache): record-aging, record-static, ldap-error\n"
+           "      --time-limit S     the whole audit ends after S seconds: what is not\n"
+           "                         answered by then is server-unreachable (UNKNOWN when\n"
+           "                         nothing was); probes and --ldap reads stop too\n"
            "      --format F         text (default), json, nagios (one status line and\n"
            "                         perfdata), prometheus (node_exporter textfile) or html\n"
            "                         (one self-contained page)\n"
@@ -120,6 +123,17 @@ static int range(const char *opt, const char *arg, struct verify_range *r, const
     return 0;
 }
 
+/* --time-limit SECONDS (decimals allowed), as milliseconds. */
+static int time_limit(const char *arg, unsigned *ms)
+{
+    char *end = NULL;
+    double v = strtod(arg, &end);
+    if (end == arg || *end != '\0' || !(v >= 0.001) || v > 86400)
+        return misuse("--time-limit takes seconds (0.001 to 86400), not '%s'", arg);
+    *ms = (unsigned)(v * 1000 + 0.5);
+    return 0;
+}
+
 static int option(int c, const char *arg, struct verify_params *p)
 {
     switch (c) {
@@ -169,6 +183,8 @@ static int option(int c, const char *arg, struct verify_params *p)
         return range("--warning", arg, &p->warning, &p->warning_text);
     case 'k':
         return range("--critical", arg, &p->critical, &p->critical_text);
+    case 'l':
+        return time_limit(arg, &p->time_limit_ms);
     case 'C':
         p->client_view = true;
         return 0;
@@ -200,6 +216,7 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {"output", required_argument, NULL, 'o'},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'k'},
+        {"time-limit", required_argument, NULL, 'l'},
         {"client-view", no_argument, NULL, 'C'},
         {"tsig-key", required_argument, NULL, 'T'},
         {"ldap", no_argument, NULL, 'L'},

@@ -674,6 +674,8 @@ static int nagios_end(struct render *r, const struct kmsdns_audit_stats *st)
     nagios_summary(r);
     if (s != r->worst)
         fprintf(r->out, "; audit took %.2f s", st->seconds);
+    if (st->time_limit_hit)
+        fprintf(r->out, "; --time-limit %g s reached", r->p->time_limit_ms / 1000.0);
     fprintf(r->out,
             " | 'domains'=%lu;;;0; 'domains_ok'=%u;;;0; 'problems_critical'=%lu;;;0; "
             "'problems_warning'=%lu;;;0; 'problems_unknown'=%lu;;;0; 'queries'=%lu;;;0; "

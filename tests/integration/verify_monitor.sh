@@ -88,6 +88,31 @@ run --domain "healthy.verify.test" --server 127.0.0.1:9 --timeout 200 --retries 
 [ "$RC" -eq 3 ] && [[ "$OUT" =~ ^KMSDNS\ UNKNOWN ]] || fail "unknown: exit $RC: $OUT"
 ok "no server answered: UNKNOWN, exit 3"
 
+check "--time-limit: the whole audit ends by then, the unanswered server is server-unreachable"
+silent=$(free_port) # a UDP socket that reads and never answers
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1]))); time.sleep(60)' "$silent" &
+at_exit_kill $!
+wait_port "$silent" udp
+start=$(date +%s%N)
+run -c "$DATA/healthy-kms1.conf" -c "$DATA/healthy-kms2.conf" --server "127.0.0.1:$LAB_NAMED_PORT" \
+  --server "127.0.0.1:$silent" --timeout 5000 --retries 3 --time-limit 1 --format nagios
+took=$((($(date +%s%N) - start) / 1000000))
+[ "$took" -lt 2500 ] || fail "--time-limit 1 took $took ms"
+[ "$RC" -eq 1 ] && [[ "$OUT" =~ ^KMSDNS\ WARNING\ -\ healthy.verify.test:\ server-unreachable\ at\ 127.0.0.1:$silent.*--time-limit\ 1\ s\ reached ]] ||
+  fail "time limit, one server answered: exit $RC: $OUT"
+grep -q "^WARNING healthy.verify.test 127.0.0.1:$silent server-unreachable: no answer (time limit reached)" <<<"$OUT" ||
+  fail "long output: $OUT"
+ok "one server answered: WARNING in $took ms (limit 1 s, per-try timeout 5 s)"
+run -c "$DATA/healthy-kms1.conf" --server "127.0.0.1:$silent" --timeout 5000 --retries 3 --time-limit 0.5 --format nagios
+[ "$RC" -eq 3 ] && [[ "$OUT" =~ ^KMSDNS\ UNKNOWN\ -\ healthy.verify.test:\ server-unreachable ]] || fail "nothing answered: exit $RC: $OUT"
+ok "nothing answered: UNKNOWN"
+for bad in 0 -1 abc 1s 100000; do
+  run --domain healthy.verify.test --time-limit "$bad"
+  [ "$RC" -eq 3 ] && [ "$(wc -l <<<"$ERR")" -eq 2 ] || fail "--time-limit '$bad': exit $RC: $ERR"
+done
+ok "a bad --time-limit: exit 3, one-line usage"
+
 check "prometheus: exposition format, written atomically with --output"
 prom_ok() { # FILE: the text exposition format, strictly enough for node_exporter
   awk '
