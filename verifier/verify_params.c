@@ -71,6 +71,7 @@ static void help(void)
            "Problems: srv-missing, srv-mismatch, target-dot, target-cname,\n"
            "target-no-address, address-mismatch, srv-inconsistent (critical);\n"
            "extra-record, serial-mismatch, ttl-inconsistent, server-not-authoritative,\n"
+           "srv-misnamed (an SRV at a near miss of _vlmcs._tcp, asked only when missing),\n"
            "server-unreachable (warning; unknown when no server answered); tsig-error\n"
            "(critical, with --tsig-key); probe-failed (critical, with --probe);\n"
            "record-aging (warning; critical once eligible for scavenging), record-static\n"

@@ -64,7 +64,7 @@ static const char *const codes[] = {
     "serial-mismatch", "ttl-inconsistent", "target-no-address",  "address-mismatch",
     "target-cname",    "target-dot",       "server-unreachable", "server-not-authoritative",
     "tsig-error",      "probe-failed",     "record-aging",       "record-static",
-    "ldap-error"};
+    "ldap-error",      "srv-misnamed"};
 #define NCODES (sizeof codes / sizeof codes[0])
 
 /* A severity as kmsdns-verify's exit code, which the Prometheus gauges
@@ -449,6 +449,8 @@ static const char *fix_for(const char *code)
         {"record-static", "remove the static record and let the host publish it dynamically"},
         {"ldap-error", "check the DC's LDAP (port 389), the [dns] keytab and principal, "
                        "and that the account may read the zone"},
+        {"srv-misnamed", "publish the record at _vlmcs._tcp.<domain> (kmsdns-publish) and "
+                         "delete the misnamed one"},
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         if (strcmp(code, fix[i][0]) == 0)
