@@ -10,6 +10,7 @@
 
 #include "audit_int.h" /* libkmsdns internals: the answer walks */
 #include "audit.h"
+#include "testobs.h"
 #include "kmsdns/error.h"
 #include "kmsdns/transport.h"
 #include "kmsdns/tsig.h"
@@ -27,25 +28,7 @@
 static void server(struct kmsdns_server_obs *o, const char *ip, const struct kmsdns_rrdata *v,
                    size_t n, uint32_t serial)
 {
-    memset(o, 0, sizeof *o);
-    kmsdns_addr_parse(ip, 53, 0, &o->addr, NULL);
-    o->answered = o->aa = true;
-    o->rcode = n ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXDOMAIN;
-    o->srv = calloc(n + 1, sizeof *o->srv);
-    if (n > 0)
-        memcpy(o->srv, v, n * sizeof *v);
-    o->nsrv = n;
-    o->has_serial = true;
-    o->serial = serial;
-    o->targets = calloc(8, sizeof *o->targets);
-    for (size_t i = 0; i < n; i++) {
-        struct kmsdns_target_obs *t = &o->targets[o->ntargets++];
-        strcpy(t->name, v[i].value);
-        t->asked = t->answered = true;
-        t->addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
-        strcpy(t->addrs[0].value, "192.0.2.1");
-        t->naddrs = 1;
-    }
+    test_server_obs(o, ip, v, n, serial, "192.0.2.1");
 }
 
 static struct kmsdns_expectation expect_kms1(void)

@@ -11,6 +11,7 @@
 #include "testutil.h"
 
 #include "audit.h"
+#include "testobs.h"
 #include "kmsdns/config.h"
 #include "kmsdns/error.h"
 #include "kmsdns/hostproto.h"
@@ -210,33 +211,6 @@ static struct kmsdns_server_obs obs[4];
 static struct kmsdns_domain_result res;
 static struct kmsdns_expectation expect;
 
-/* A server that answered with these records, every target with address ip. */
-static void server(struct kmsdns_server_obs *o, const char *addr, const struct kmsdns_rrdata *v,
-                   size_t n, uint32_t serial, const char *ip)
-{
-    memset(o, 0, sizeof *o);
-    kmsdns_addr_parse(addr, 53, 0, &o->addr, NULL);
-    o->answered = o->aa = true;
-    o->rcode = n ? LDNS_RCODE_NOERROR : LDNS_RCODE_NXDOMAIN;
-    o->srv = calloc(n + 1, sizeof *o->srv);
-    assert_non_null(o->srv);
-    if (n > 0)
-        memcpy(o->srv, v, n * sizeof *v);
-    o->nsrv = n;
-    o->has_serial = true;
-    o->serial = serial;
-    o->targets = calloc(8, sizeof *o->targets);
-    assert_non_null(o->targets);
-    for (size_t i = 0; i < n; i++) {
-        struct kmsdns_target_obs *t = &o->targets[o->ntargets++];
-        snprintf(t->name, sizeof t->name, "%s", v[i].value);
-        t->asked = t->answered = true;
-        t->addrs[0] = (struct kmsdns_ip){.type = LDNS_RR_TYPE_A};
-        snprintf(t->addrs[0].value, sizeof t->addrs[0].value, "%s", ip);
-        t->naddrs = 1;
-    }
-}
-
 static int audit_call(void)
 {
     memset(&res, 0, sizeof res);
@@ -283,10 +257,10 @@ static void test_audit_check(void **state)
                                 test_srv("kms2.corp.test", 0, 100, 1689, 3600),
                                 test_srv("old.corp.test", 0, 100, 1688, 3600)};
     struct kmsdns_rrdata b[] = {test_srv("kms1.corp.test", 0, 100, 1688, 600)};
-    server(&obs[0], "192.0.2.53", a, 3, 7, "192.0.2.9");
-    server(&obs[1], "192.0.2.54", b, 1, 8, "192.0.2.1");
-    server(&obs[2], "192.0.2.55", NULL, 0, 9, "192.0.2.1");
-    server(&obs[3], "192.0.2.56", NULL, 0, 0, "192.0.2.1");
+    test_server_obs(&obs[0], "192.0.2.53", a, 3, 7, "192.0.2.9");
+    test_server_obs(&obs[1], "192.0.2.54", b, 1, 8, "192.0.2.1");
+    test_server_obs(&obs[2], "192.0.2.55", NULL, 0, 9, "192.0.2.1");
+    test_server_obs(&obs[3], "192.0.2.56", NULL, 0, 0, "192.0.2.1");
     obs[3].answered = false;
     snprintf(obs[3].why, sizeof obs[3].why, "timeout");
     unsigned long n = oom_loop(audit_call, audit_fail, audit_ok);

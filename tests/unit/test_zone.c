@@ -88,19 +88,9 @@ static int scripted_run(void *ctx, struct kmsdns_exchange *x, size_t n,
             snprintf(x[i].detail, sizeof x[i].detail, "no answer after 4 tries");
             continue;
         }
-        ldns_pkt *q = NULL;
-        assert_int_equal(ldns_wire2pkt(&q, x[i].query, x[i].query_len), LDNS_STATUS_OK);
-        ldns_pkt *a = ldns_pkt_new();
-        ldns_pkt_set_id(a, ldns_pkt_id(q));
-        ldns_pkt_set_qr(a, true);
-        ldns_pkt_set_aa(a, true);
-        ldns_rr_list_deep_free(ldns_pkt_question(a));
-        ldns_pkt_set_question(a, ldns_rr_list_clone(ldns_pkt_question(q)));
-        ldns_pkt_set_qdcount(a, 1);
+        ldns_pkt *q, *a = test_reply_to(&x[i], &q);
         answer(q, a);
-        assert_int_equal(ldns_pkt2wire(&x[i].answer, a, &x[i].answer_len), LDNS_STATUS_OK);
-        ldns_pkt_free(a);
-        ldns_pkt_free(q);
+        test_reply_send(&x[i], a, q);
     }
     return KMSDNS_OK;
 }
