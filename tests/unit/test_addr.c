@@ -64,12 +64,9 @@ static void test_loopback(void **state)
     assert_int_equal(kmsdns_addr_port(&a), 1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_forms),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_loopback),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_forms),
+              cmocka_unit_test(test_refusals),
+              cmocka_unit_test(test_loopback),
+          })

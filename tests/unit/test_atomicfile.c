@@ -132,13 +132,10 @@ static void test_unwritable_directory(void **state)
     rmdir(dir);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commit_replaces_with_mode),
-        cmocka_unit_test(test_abort_leaves_target),
-        cmocka_unit_test(test_planted_symlink_not_followed),
-        cmocka_unit_test(test_unwritable_directory),
-    };
-    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
-}
+TEST_MAIN(NULL, test_teardown_tmpdir,
+          {
+              cmocka_unit_test(test_commit_replaces_with_mode),
+              cmocka_unit_test(test_abort_leaves_target),
+              cmocka_unit_test(test_planted_symlink_not_followed),
+              cmocka_unit_test(test_unwritable_directory),
+          })

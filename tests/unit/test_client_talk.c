@@ -206,13 +206,13 @@ static void test_quote(void **state)
     assert_string_equal(client_quote("", 0, out), "");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_answer_line),   cmocka_unit_test(test_closed_without_answer),
-        cmocka_unit_test(test_line_too_long), cmocka_unit_test(test_silence_until_the_deadline),
-        cmocka_unit_test(test_refused),       cmocka_unit_test(test_ask_parses_or_quotes),
-        cmocka_unit_test(test_quote),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_answer_line),
+              cmocka_unit_test(test_closed_without_answer),
+              cmocka_unit_test(test_line_too_long),
+              cmocka_unit_test(test_silence_until_the_deadline),
+              cmocka_unit_test(test_refused),
+              cmocka_unit_test(test_ask_parses_or_quotes),
+              cmocka_unit_test(test_quote),
+          })

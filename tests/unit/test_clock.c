@@ -132,16 +132,13 @@ static void test_poll_failure_reported(void **state)
     assert_true(kmsdns_now_ms() - t0 < 1000);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clock_advances),
-        cmocka_unit_test(test_nothing_to_wait_on),
-        cmocka_unit_test(test_passed_deadline_wins),
-        cmocka_unit_test(test_ready_before_deadline),
-        cmocka_unit_test(test_nearest_deadline_expires),
-        cmocka_unit_test(test_signals_do_not_end_the_wait),
-        cmocka_unit_test(test_poll_failure_reported),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_clock_advances),
+              cmocka_unit_test(test_nothing_to_wait_on),
+              cmocka_unit_test(test_passed_deadline_wins),
+              cmocka_unit_test(test_ready_before_deadline),
+              cmocka_unit_test(test_nearest_deadline_expires),
+              cmocka_unit_test(test_signals_do_not_end_the_wait),
+              cmocka_unit_test(test_poll_failure_reported),
+          })

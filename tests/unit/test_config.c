@@ -319,21 +319,18 @@ static void test_home_in_path_keys(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_home_in_path_keys),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_example_config_loads),
-        cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_default_publish_domain),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_indented_line_is_not_a_continuation),
-        cmocka_unit_test(test_long_lines_and_bytes),
-        cmocka_unit_test(test_crlf_and_bom),
-        cmocka_unit_test(test_secret_file_permissions),
-        cmocka_unit_test(test_list_file_errors_name_the_list),
-        cmocka_unit_test(test_enum_names),
-    };
-    return cmocka_run_group_tests(tests, NULL, teardown);
-}
+TEST_MAIN(NULL, teardown,
+          {
+              cmocka_unit_test(test_home_in_path_keys),
+              cmocka_unit_test(test_defaults),
+              cmocka_unit_test(test_example_config_loads),
+              cmocka_unit_test(test_every_key),
+              cmocka_unit_test(test_default_publish_domain),
+              cmocka_unit_test(test_refusals),
+              cmocka_unit_test(test_indented_line_is_not_a_continuation),
+              cmocka_unit_test(test_long_lines_and_bytes),
+              cmocka_unit_test(test_crlf_and_bom),
+              cmocka_unit_test(test_secret_file_permissions),
+              cmocka_unit_test(test_list_file_errors_name_the_list),
+              cmocka_unit_test(test_enum_names),
+          })

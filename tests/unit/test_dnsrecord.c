@@ -251,13 +251,13 @@ static void times(void **state)
     assert_true(strlen(buf) > 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(srv),        cmocka_unit_test(address),
-        cmocka_unit_test(samba_blob), cmocka_unit_test(refusals),
-        cmocka_unit_test(properties), cmocka_unit_test(samba_properties),
-        cmocka_unit_test(times),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(srv),
+              cmocka_unit_test(address),
+              cmocka_unit_test(samba_blob),
+              cmocka_unit_test(refusals),
+              cmocka_unit_test(properties),
+              cmocka_unit_test(samba_properties),
+              cmocka_unit_test(times),
+          })

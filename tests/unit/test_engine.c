@@ -190,15 +190,12 @@ static void test_docs_table(void **state)
     assert_int_equal(row, n);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_guide_example),
-        cmocka_unit_test(test_capacity),
-        cmocka_unit_test(test_renewal_and_expiry),
-        cmocka_unit_test(test_key_groups_and_refusals),
-        cmocka_unit_test(test_restore),
-        cmocka_unit_test(test_docs_table),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_guide_example),
+              cmocka_unit_test(test_capacity),
+              cmocka_unit_test(test_renewal_and_expiry),
+              cmocka_unit_test(test_key_groups_and_refusals),
+              cmocka_unit_test(test_restore),
+              cmocka_unit_test(test_docs_table),
+          })

@@ -76,14 +76,11 @@ static void test_diag_truncates_safely(void **state)
     assert_int_equal(strlen(d.text), KMSDNS_DIAG_MAX - 1);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names_and_messages_are_distinct),
-        cmocka_unit_test(test_known_values_never_move),
-        cmocka_unit_test(test_unknown_code),
-        cmocka_unit_test(test_diag_formats_file_and_line),
-        cmocka_unit_test(test_diag_truncates_safely),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_names_and_messages_are_distinct),
+              cmocka_unit_test(test_known_values_never_move),
+              cmocka_unit_test(test_unknown_code),
+              cmocka_unit_test(test_diag_formats_file_and_line),
+              cmocka_unit_test(test_diag_truncates_safely),
+          })

@@ -494,27 +494,24 @@ static void test_reply_parse(void **state)
             fail_msg("accepted: '%s'", bad[i]);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_valid),
-        cmocka_unit_test(test_request_build),
-        cmocka_unit_test(test_reply_parse),
-        cmocka_unit_test(test_request_limits),
-        cmocka_unit_test(test_status),
-        cmocka_unit_test(test_bad_cmid),
-        cmocka_unit_test(test_bad_name_and_edition),
-        cmocka_unit_test(test_bad_keys),
-        cmocka_unit_test(test_bad_spacing),
-        cmocka_unit_test(test_bad_bytes),
-        cmocka_unit_test(test_bad_verbs),
-        cmocka_unit_test(test_parse_length),
-        cmocka_unit_test(test_reader_split),
-        cmocka_unit_test(test_reader_limit),
-        cmocka_unit_test(test_reader_dcerpc),
-        cmocka_unit_test(test_ok_format),
-        cmocka_unit_test(test_err_format),
-        cmocka_unit_test(test_err_truncation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_request_valid),
+              cmocka_unit_test(test_request_build),
+              cmocka_unit_test(test_reply_parse),
+              cmocka_unit_test(test_request_limits),
+              cmocka_unit_test(test_status),
+              cmocka_unit_test(test_bad_cmid),
+              cmocka_unit_test(test_bad_name_and_edition),
+              cmocka_unit_test(test_bad_keys),
+              cmocka_unit_test(test_bad_spacing),
+              cmocka_unit_test(test_bad_bytes),
+              cmocka_unit_test(test_bad_verbs),
+              cmocka_unit_test(test_parse_length),
+              cmocka_unit_test(test_reader_split),
+              cmocka_unit_test(test_reader_limit),
+              cmocka_unit_test(test_reader_dcerpc),
+              cmocka_unit_test(test_ok_format),
+              cmocka_unit_test(test_err_format),
+              cmocka_unit_test(test_err_truncation),
+          })

@@ -100,7 +100,9 @@ static void test_controls_escaped(void **state)
     kmsdns_log_open("unit", KMSDNS_LOG_TO_STDERR, KMSDNS_LOG_INFO);
     assert_int_equal(kmsdns_log_add_secret("s3cr3t-value"), KMSDNS_OK);
     FILE *f = capture();
-    kmsdns_log(KMSDNS_LOG_ERR, "host said '%s'", "\x1b]0;pwned\x07\r\ns3cr3t-value\xc2\x9b" "2J");
+    kmsdns_log(KMSDNS_LOG_ERR, "host said '%s'",
+               "\x1b]0;pwned\x07\r\ns3cr3t-value\xc2\x9b"
+               "2J");
     fflush(f);
     assert_string_equal(out, "unit: error: host said '\\x1b]0;pwned\\x07\\x0d\\x0a<redacted>"
                              "\\xc2\\x9b2J'\n");
@@ -111,15 +113,12 @@ static void test_controls_escaped(void **state)
     kmsdns_log_close();
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_levels_and_format),
-        cmocka_unit_test(test_secret_is_redacted_everywhere),
-        cmocka_unit_test(test_secret_at_the_end_of_a_full_line),
-        cmocka_unit_test(test_short_secret_refused),
-        cmocka_unit_test(test_level_names),
-        cmocka_unit_test(test_controls_escaped),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_levels_and_format),
+              cmocka_unit_test(test_secret_is_redacted_everywhere),
+              cmocka_unit_test(test_secret_at_the_end_of_a_full_line),
+              cmocka_unit_test(test_short_secret_refused),
+              cmocka_unit_test(test_level_names),
+              cmocka_unit_test(test_controls_escaped),
+          })

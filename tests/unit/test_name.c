@@ -100,13 +100,10 @@ static void test_parent_join_within(void **state)
     assert_false(kmsdns_name_is_within("test", "corp.test"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normalises),
-        cmocka_unit_test(test_refuses),
-        cmocka_unit_test(test_lengths),
-        cmocka_unit_test(test_parent_join_within),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_normalises),
+              cmocka_unit_test(test_refuses),
+              cmocka_unit_test(test_lengths),
+              cmocka_unit_test(test_parent_join_within),
+          })

@@ -73,13 +73,10 @@ static void test_counted(void **state)
     assert_int_equal(kmsdns_parse_uintn("1234", 3, 0, 99, &v), KMSDNS_RANGE);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_accepts),
-        cmocka_unit_test(test_syntax),
-        cmocka_unit_test(test_range),
-        cmocka_unit_test(test_counted),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_accepts),
+              cmocka_unit_test(test_syntax),
+              cmocka_unit_test(test_range),
+              cmocka_unit_test(test_counted),
+          })

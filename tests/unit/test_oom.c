@@ -269,14 +269,11 @@ static void test_audit_check(void **state)
         kmsdns_server_obs_deinit(&obs[i]);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_config_load),   cmocka_unit_test(test_publist_load),
-        cmocka_unit_test(test_tsigkey_parse), cmocka_unit_test(test_hostproto),
-        cmocka_unit_test(test_audit_check),
-    };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    test_rmdir();
-    return rc;
-}
+TEST_MAIN(NULL, test_teardown_tmpdir,
+          {
+              cmocka_unit_test(test_config_load),
+              cmocka_unit_test(test_publist_load),
+              cmocka_unit_test(test_tsigkey_parse),
+              cmocka_unit_test(test_hostproto),
+              cmocka_unit_test(test_audit_check),
+          })

@@ -169,16 +169,13 @@ static void test_refresh(void **state)
     assert_string_equal(pl.add[1].value, "2001:db8::10");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_to_empty_and_shared),
-        cmocka_unit_test(test_unchanged_and_ttl_only),
-        cmocka_unit_test(test_replace_only_ours),
-        cmocka_unit_test(test_withdraw),
-        cmocka_unit_test(test_addresses),
-        cmocka_unit_test(test_too_many),
-        cmocka_unit_test(test_refresh),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_add_to_empty_and_shared),
+              cmocka_unit_test(test_unchanged_and_ttl_only),
+              cmocka_unit_test(test_replace_only_ours),
+              cmocka_unit_test(test_withdraw),
+              cmocka_unit_test(test_addresses),
+              cmocka_unit_test(test_too_many),
+              cmocka_unit_test(test_refresh),
+          })

@@ -516,15 +516,18 @@ static void test_bind_answer_refusals(void **state)
     assert_int_equal(kmsdns_rpc_bind_answer(req, sizeof req, 1688, ans, sizeof ans), 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bind_answer_recorded),  cmocka_unit_test(test_bind_answer_contexts),
-        cmocka_unit_test(test_bind_answer_refusals),  cmocka_unit_test(test_bind_build),
-        cmocka_unit_test(test_parse_answers),         cmocka_unit_test(test_parse_wrong),
-        cmocka_unit_test(test_parse_truncations),     cmocka_unit_test(test_tcp_open_and_closed),
-        cmocka_unit_test(test_rpc_answers),           cmocka_unit_test(test_rpc_hostile),
-        cmocka_unit_test(test_rpc_batch_and_timeout), cmocka_unit_test(test_run_arguments),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_bind_answer_recorded),
+              cmocka_unit_test(test_bind_answer_contexts),
+              cmocka_unit_test(test_bind_answer_refusals),
+              cmocka_unit_test(test_bind_build),
+              cmocka_unit_test(test_parse_answers),
+              cmocka_unit_test(test_parse_wrong),
+              cmocka_unit_test(test_parse_truncations),
+              cmocka_unit_test(test_tcp_open_and_closed),
+              cmocka_unit_test(test_rpc_answers),
+              cmocka_unit_test(test_rpc_hostile),
+              cmocka_unit_test(test_rpc_batch_and_timeout),
+              cmocka_unit_test(test_run_arguments),
+          })

@@ -133,16 +133,13 @@ static void test_error_answer_outweighs_its_signature(void **state)
     assert_null(strstr(msg, "applied"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_texts, reset),
-        cmocka_unit_test_setup(test_refused_names_the_policy, reset),
-        cmocka_unit_test_setup(test_other_rcodes, reset),
-        cmocka_unit_test_setup(test_badtime_says_how_far, reset),
-        cmocka_unit_test_setup(test_badkey_and_badsig, reset),
-        cmocka_unit_test_setup(test_noerror_that_proves_nothing, reset),
-        cmocka_unit_test_setup(test_error_answer_outweighs_its_signature, reset),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test_setup(test_texts, reset),
+              cmocka_unit_test_setup(test_refused_names_the_policy, reset),
+              cmocka_unit_test_setup(test_other_rcodes, reset),
+              cmocka_unit_test_setup(test_badtime_says_how_far, reset),
+              cmocka_unit_test_setup(test_badkey_and_badsig, reset),
+              cmocka_unit_test_setup(test_noerror_that_proves_nothing, reset),
+              cmocka_unit_test_setup(test_error_answer_outweighs_its_signature, reset),
+          })

@@ -386,20 +386,17 @@ static void test_refresh_refused(void **state)
     kmsdns_pub_report_free(r);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_walk_up_and_dead_primary, reset),
-        cmocka_unit_test_setup(test_refused_batch_is_split, reset),
-        cmocka_unit_test_setup(test_servfail_names_the_acl, reset),
-        cmocka_unit_test_setup(test_not_authoritative, reset),
-        cmocka_unit_test_setup(test_no_zone, reset),
-        cmocka_unit_test_setup(test_all_servers_dead, reset),
-        cmocka_unit_test_setup(test_server_set_zone_from_the_read, reset),
-        cmocka_unit_test_setup(test_refusals_before_sending, reset),
-        cmocka_unit_test_setup(test_refresh_on_ad, reset),
-        cmocka_unit_test_setup(test_refresh_off_ad, reset),
-        cmocka_unit_test_setup(test_refresh_refused, reset),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test_setup(test_walk_up_and_dead_primary, reset),
+              cmocka_unit_test_setup(test_refused_batch_is_split, reset),
+              cmocka_unit_test_setup(test_servfail_names_the_acl, reset),
+              cmocka_unit_test_setup(test_not_authoritative, reset),
+              cmocka_unit_test_setup(test_no_zone, reset),
+              cmocka_unit_test_setup(test_all_servers_dead, reset),
+              cmocka_unit_test_setup(test_server_set_zone_from_the_read, reset),
+              cmocka_unit_test_setup(test_refusals_before_sending, reset),
+              cmocka_unit_test_setup(test_refresh_on_ad, reset),
+              cmocka_unit_test_setup(test_refresh_off_ad, reset),
+              cmocka_unit_test_setup(test_refresh_refused, reset),
+          })

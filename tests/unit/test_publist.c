@@ -238,19 +238,16 @@ static void test_missing_file(void **state)
     kmsdns_publist_free(pl);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entries),
-        cmocka_unit_test(test_entry_refusals),
-        cmocka_unit_test(test_secrets_never_echoed),
-        cmocka_unit_test(test_duplicates_reported),
-        cmocka_unit_test(test_reg_and_plain_files),
-        cmocka_unit_test(test_reg_hostile),
-        cmocka_unit_test(test_reg_header_and_encoding),
-        cmocka_unit_test(test_plain_hostile),
-        cmocka_unit_test(test_default_is_parent_of_fqdn),
-        cmocka_unit_test(test_missing_file),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_entries),
+              cmocka_unit_test(test_entry_refusals),
+              cmocka_unit_test(test_secrets_never_echoed),
+              cmocka_unit_test(test_duplicates_reported),
+              cmocka_unit_test(test_reg_and_plain_files),
+              cmocka_unit_test(test_reg_hostile),
+              cmocka_unit_test(test_reg_header_and_encoding),
+              cmocka_unit_test(test_plain_hostile),
+              cmocka_unit_test(test_default_is_parent_of_fqdn),
+              cmocka_unit_test(test_missing_file),
+          })

@@ -99,12 +99,9 @@ static void test_empty_batch(void **state)
     free(w);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deletions_then_additions),
-        cmocka_unit_test(test_large_batch),
-        cmocka_unit_test(test_empty_batch),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_deletions_then_additions),
+              cmocka_unit_test(test_large_batch),
+              cmocka_unit_test(test_empty_batch),
+          })

@@ -1,11 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Nagios threshold ranges (verifier/range.h): the guidelines' table, and what is no range. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "testutil.h"
 
 #include "range.h"
 
@@ -77,12 +72,9 @@ static void test_not_a_range(void **state)
     }
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_guideline_table),
-        cmocka_unit_test(test_forms),
-        cmocka_unit_test(test_not_a_range),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_guideline_table),
+              cmocka_unit_test(test_forms),
+              cmocka_unit_test(test_not_a_range),
+          })

@@ -106,13 +106,10 @@ static void test_seeded(void **state)
         assert_true(kmsdns_rng_upto(&g1, 6) <= 6);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_priority_order),
-        cmocka_unit_test(test_weighted_shares),
-        cmocka_unit_test(test_weight_zero),
-        cmocka_unit_test(test_seeded),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_priority_order),
+              cmocka_unit_test(test_weighted_shares),
+              cmocka_unit_test(test_weight_zero),
+              cmocka_unit_test(test_seeded),
+          })

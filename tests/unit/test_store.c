@@ -379,16 +379,13 @@ static void test_rebuilds_deleted(void **state)
     kmsdns_engine_free(e);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_survives_reopen),
-        cmocka_unit_test(test_refuses_foreign_and_damaged),
-        cmocka_unit_test(test_missing_schema_row),
-        cmocka_unit_test(test_log_bound),
-        cmocka_unit_test(test_modes),
-        cmocka_unit_test(test_refuses_links),
-        cmocka_unit_test(test_rebuilds_deleted),
-    };
-    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
-}
+TEST_MAIN(NULL, test_teardown_tmpdir,
+          {
+              cmocka_unit_test(test_survives_reopen),
+              cmocka_unit_test(test_refuses_foreign_and_damaged),
+              cmocka_unit_test(test_missing_schema_row),
+              cmocka_unit_test(test_log_bound),
+              cmocka_unit_test(test_modes),
+              cmocka_unit_test(test_refuses_links),
+              cmocka_unit_test(test_rebuilds_deleted),
+          })

@@ -121,12 +121,12 @@ static void test_read_file(void **state)
     assert_non_null(strstr(d.text, "larger than"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_utf8_refusals),
-        cmocka_unit_test(test_utf16le), cmocka_unit_test(test_utf16le_refusals),
-        cmocka_unit_test(test_lines),   cmocka_unit_test(test_read_file),
-    };
-    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
-}
+TEST_MAIN(NULL, test_teardown_tmpdir,
+          {
+              cmocka_unit_test(test_utf8),
+              cmocka_unit_test(test_utf8_refusals),
+              cmocka_unit_test(test_utf16le),
+              cmocka_unit_test(test_utf16le_refusals),
+              cmocka_unit_test(test_lines),
+              cmocka_unit_test(test_read_file),
+          })

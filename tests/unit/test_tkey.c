@@ -127,12 +127,9 @@ static void test_query_refusals(void **state)
                      KMSDNS_TOOLONG);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_query_shape),
-        cmocka_unit_test(test_answer_parse_and_errors),
-        cmocka_unit_test(test_query_refusals),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_query_shape),
+              cmocka_unit_test(test_answer_parse_and_errors),
+              cmocka_unit_test(test_query_refusals),
+          })

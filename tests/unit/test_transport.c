@@ -115,11 +115,8 @@ static void test_wrong_type_and_class_ignored_on_udp(void **state)
     kmsdns_exchange_reset(&x);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pure_matching),
-        cmocka_unit_test(test_wrong_type_and_class_ignored_on_udp),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+TEST_MAIN(NULL, NULL,
+          {
+              cmocka_unit_test(test_pure_matching),
+              cmocka_unit_test(test_wrong_type_and_class_ignored_on_udp),
+          })

@@ -353,16 +353,13 @@ static void test_wire_names(void **state)
     assert_int_equal(kmsdns_wire_skip_name(bad, 1, &off), KMSDNS_MALFORMED);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_verifies_with_ldns),
-        cmocka_unit_test(test_response_from_ldns_verifies),
-        cmocka_unit_test(test_unsigned_and_malformed),
-        cmocka_unit_test(test_server_tsig_errors),
-        cmocka_unit_test(test_ad_variants),
-        cmocka_unit_test(test_tsig_must_be_last_and_alone),
-        cmocka_unit_test(test_wire_names),
-    };
-    return cmocka_run_group_tests(tests, setup, teardown);
-}
+TEST_MAIN(setup, teardown,
+          {
+              cmocka_unit_test(test_request_verifies_with_ldns),
+              cmocka_unit_test(test_response_from_ldns_verifies),
+              cmocka_unit_test(test_unsigned_and_malformed),
+              cmocka_unit_test(test_server_tsig_errors),
+              cmocka_unit_test(test_ad_variants),
+              cmocka_unit_test(test_tsig_must_be_last_and_alone),
+              cmocka_unit_test(test_wire_names),
+          })

@@ -486,23 +486,20 @@ static int close_log(void **state)
     return 0;
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_tsig_keygen_fixtures, close_log),
-        cmocka_unit_test_teardown(test_confgen_outputs_refused, close_log),
-        cmocka_unit_test_teardown(test_alg_names, close_log),
-        cmocka_unit_test_teardown(test_every_algorithm_in_a_file, close_log),
-        cmocka_unit_test_teardown(test_comments_whitespace_unquoted, close_log),
-        cmocka_unit_test_teardown(test_algorithm_refusals, close_log),
-        cmocka_unit_test_teardown(test_structure_refusals, close_log),
-        cmocka_unit_test_teardown(test_name_refusals, close_log),
-        cmocka_unit_test_teardown(test_lexer_refusals, close_log),
-        cmocka_unit_test_teardown(test_secret_refusals, close_log),
-        cmocka_unit_test_teardown(test_secret_length_limit, close_log),
-        cmocka_unit_test_teardown(test_text_encoding, close_log),
-        cmocka_unit_test_teardown(test_load_permissions, close_log),
-        cmocka_unit_test_teardown(test_secret_redacted_in_log, close_log),
-    };
-    return cmocka_run_group_tests(tests, NULL, test_teardown_tmpdir);
-}
+TEST_MAIN(NULL, test_teardown_tmpdir,
+          {
+              cmocka_unit_test_teardown(test_tsig_keygen_fixtures, close_log),
+              cmocka_unit_test_teardown(test_confgen_outputs_refused, close_log),
+              cmocka_unit_test_teardown(test_alg_names, close_log),
+              cmocka_unit_test_teardown(test_every_algorithm_in_a_file, close_log),
+              cmocka_unit_test_teardown(test_comments_whitespace_unquoted, close_log),
+              cmocka_unit_test_teardown(test_algorithm_refusals, close_log),
+              cmocka_unit_test_teardown(test_structure_refusals, close_log),
+              cmocka_unit_test_teardown(test_name_refusals, close_log),
+              cmocka_unit_test_teardown(test_lexer_refusals, close_log),
+              cmocka_unit_test_teardown(test_secret_refusals, close_log),
+              cmocka_unit_test_teardown(test_secret_length_limit, close_log),
+              cmocka_unit_test_teardown(test_text_encoding, close_log),
+              cmocka_unit_test_teardown(test_load_permissions, close_log),
+              cmocka_unit_test_teardown(test_secret_redacted_in_log, close_log),
+          })

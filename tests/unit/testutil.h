@@ -74,4 +74,16 @@ static inline int test_teardown_tmpdir(void **state)
     return 0;
 }
 
+/*
+ * The main() of a unit-test binary: runs the braced list of
+ * cmocka_unit_test() entries that follows setup and teardown (each a group
+ * fixture, or NULL) as one group; exits with cmocka's count of failures.
+ */
+#define TEST_MAIN(setup, teardown, ...)                                                            \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        const struct CMUnitTest tests[] = __VA_ARGS__;                                             \
+        return cmocka_run_group_tests(tests, setup, teardown);                                     \
+    }
+
 #endif
