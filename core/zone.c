@@ -53,24 +53,6 @@ static void name_fail(struct walk *w, size_t i, int rc, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The first SOA in `section` whose owner is `name` (or any owner when name is NULL). */
-static const ldns_rr *find_soa(const ldns_pkt *pkt, ldns_pkt_section section, const char *name,
-                               char owner[KMSDNS_NAME_BUF])
-{
-    const ldns_rr_list *l =
-        section == LDNS_SECTION_ANSWER ? ldns_pkt_answer(pkt) : ldns_pkt_authority(pkt);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(l, i);
-        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 1)
-            continue;
-        if (kmsdns_msg_rdf_name(ldns_rr_owner(rr), owner) != KMSDNS_OK)
-            continue;
-        if (name == NULL || strcmp(owner, name) == 0)
-            return rr;
-    }
-    return NULL;
-}
-
 /* Handles one SOA answer for name i; true when the walk goes on a label up. */
 static bool soa_step(struct walk *w, size_t i, const struct kmsdns__query *q)
 {
@@ -87,19 +69,17 @@ static bool soa_step(struct walk *w, size_t i, const struct kmsdns__query *q)
                   w->o->ask_is_server ? ": that server does not serve the zone of this name" : "");
         return false;
     }
-    const ldns_rr *soa = find_soa(q->pkt, LDNS_SECTION_ANSWER, cur, owner);
-    if (soa == NULL)
-        soa = find_soa(q->pkt, LDNS_SECTION_AUTHORITY, NULL, owner);
-    if (soa != NULL && !kmsdns_name_is_within(cur, owner)) {
+    switch (kmsdns_zone_soa_of(q->pkt, cur, owner, w->mname[i], NULL)) {
+    case KMSDNS_ZONE_SOA_UNRELATED:
         name_fail(w, i, KMSDNS_MALFORMED,
                   "%s answered the SOA query for %s with the SOA of unrelated zone %s", w->ask, cur,
                   owner);
         return false;
-    }
-    if (soa != NULL) {
+    case KMSDNS_ZONE_SOA_FOUND:
         strcpy(w->zone[i], owner);
-        kmsdns_msg_rdf_name(ldns_rr_rdf(soa, 0), w->mname[i]);
         return false;
+    case KMSDNS_ZONE_SOA_NONE:
+        break;
     }
     char parent[KMSDNS_NAME_BUF];
     if (kmsdns_name_parent(cur, parent) != KMSDNS_OK) {
@@ -188,14 +168,10 @@ static struct kmsdns_zone_ns *add_host(struct hosts *hs, const char *name)
 /* Adds the NS names of zone z's answer to its list, each once. */
 static void take_ns(struct hosts *hs, size_t z, const ldns_pkt *pkt)
 {
-    const ldns_rr_list *l = pkt != NULL ? ldns_pkt_answer(pkt) : NULL;
-    for (size_t k = 0; l != NULL && k < ldns_rr_list_rr_count(l); k++) {
-        const ldns_rr *rr = ldns_rr_list_rr(l, k);
-        char ns[KMSDNS_NAME_BUF];
-        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
-            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), ns) != KMSDNS_OK)
-            continue;
-        struct kmsdns_zone_ns *h = add_host(hs, ns);
+    char ns[KMSDNS_ZONE_MAX_NS][KMSDNS_NAME_BUF];
+    size_t n = pkt != NULL ? kmsdns_zone_ns_names(pkt, ns, 0, KMSDNS_ZONE_MAX_NS) : 0;
+    for (size_t k = 0; k < n; k++) {
+        struct kmsdns_zone_ns *h = add_host(hs, ns[k]);
         size_t hi = h != NULL ? (size_t)(h - hs->h) : SIZE_MAX;
         bool dup = false;
         for (size_t j = 0; j < hs->nzh[z]; j++)
@@ -245,15 +221,10 @@ static int resolve_hosts(struct walk *w, struct hosts *hs)
         }
     int rc = kmsdns__round_run(&w->rd, q, 2 * nh, NULL, 0);
     for (size_t k = 0; rc == KMSDNS_OK && k < 2 * nh; k++) {
-        struct kmsdns_rrdata *recs = NULL;
-        size_t nr = 0;
         struct kmsdns_zone_ns *h = &hs->h[q[k].tag];
         if (q[k].pkt != NULL)
-            kmsdns_msg_records(q[k].pkt, LDNS_SECTION_ANSWER, h->name, q[k].type, &recs, &nr);
-        for (size_t r = 0; r < nr && h->naddr < KMSDNS_ZONE_MAX_ADDRS; r++)
-            if (kmsdns_addr_parse(recs[r].value, 53, 0, &h->addr[h->naddr], NULL) == KMSDNS_OK)
-                h->naddr++;
-        free(recs);
+            h->naddr = kmsdns_zone_ns_addrs(q[k].pkt, h->name, q[k].type, h->addr, h->naddr,
+                                            KMSDNS_ZONE_MAX_ADDRS);
     }
     kmsdns__queries_free(q, 2 * nh);
     free(q);
@@ -373,4 +344,76 @@ bool kmsdns_zone_named_by(const ldns_pkt *pkt, const char *name, char zone[KMSDN
         return true;
     }
     return false;
+}
+
+/* ---- the answer walks ---------------------------------------------------------- */
+
+/* The first SOA with its names and serial in `section` owned by `name` (any owner when NULL). */
+static const ldns_rr *find_soa(const ldns_pkt *pkt, ldns_pkt_section section, const char *name,
+                               char owner[KMSDNS_NAME_BUF])
+{
+    const ldns_rr_list *l =
+        section == LDNS_SECTION_ANSWER ? ldns_pkt_answer(pkt) : ldns_pkt_authority(pkt);
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(l, i);
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 3)
+            continue;
+        if (kmsdns_msg_rdf_name(ldns_rr_owner(rr), owner) != KMSDNS_OK)
+            continue;
+        if (name == NULL || strcmp(owner, name) == 0)
+            return rr;
+    }
+    return NULL;
+}
+
+enum kmsdns_zone_soa_kind kmsdns_zone_soa_of(const ldns_pkt *pkt, const char *cur,
+                                             char zone[KMSDNS_NAME_BUF],
+                                             char primary[KMSDNS_NAME_BUF], const ldns_rr **soa)
+{
+    char owner[KMSDNS_NAME_BUF];
+    const ldns_rr *rr = find_soa(pkt, LDNS_SECTION_ANSWER, cur, owner);
+    if (rr == NULL)
+        rr = find_soa(pkt, LDNS_SECTION_AUTHORITY, NULL, owner);
+    if (rr == NULL)
+        return KMSDNS_ZONE_SOA_NONE;
+    snprintf(zone, KMSDNS_NAME_BUF, "%s", owner);
+    if (!kmsdns_name_is_within(cur, owner))
+        return KMSDNS_ZONE_SOA_UNRELATED;
+    if (kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), primary) != KMSDNS_OK)
+        primary[0] = '\0';
+    if (soa != NULL)
+        *soa = rr;
+    return KMSDNS_ZONE_SOA_FOUND;
+}
+
+size_t kmsdns_zone_ns_names(const ldns_pkt *pkt, char (*ns)[KMSDNS_NAME_BUF], size_t n, size_t max)
+{
+    const ldns_rr_list *l = ldns_pkt_answer(pkt);
+    size_t first = n;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(l) && n < max; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(l, i);
+        /* ldns accepts an NS with no RDATA (and gives it no rdf): skip it */
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) < 1 ||
+            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), ns[n]) != KMSDNS_OK)
+            continue;
+        bool dup = false;
+        for (size_t k = first; k < n && !dup; k++)
+            dup = strcmp(ns[k], ns[n]) == 0;
+        n += !dup;
+    }
+    return n;
+}
+
+size_t kmsdns_zone_ns_addrs(const ldns_pkt *pkt, const char *name, uint16_t type,
+                            struct kmsdns_addr *addr, size_t n, size_t max)
+{
+    struct kmsdns_rrdata *recs = NULL;
+    size_t nr = 0;
+    if (kmsdns_msg_records(pkt, LDNS_SECTION_ANSWER, name, type, &recs, &nr) != KMSDNS_OK)
+        nr = 0;
+    for (size_t r = 0; r < nr && n < max; r++)
+        if (kmsdns_addr_parse(recs[r].value, 53, 0, &addr[n], NULL) == KMSDNS_OK)
+            n++;
+    free(recs);
+    return n;
 }

@@ -10,6 +10,7 @@
  * on queries in flight and an optional global rate keep servers comfortable.
  */
 #include "audit_int.h"
+#include "kmsdns/zone.h"
 #include "kmsdns/error.h"
 #include "probe.h"
 #include "transport_stream.h"
@@ -226,11 +227,16 @@ static void trouble(struct slot *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static void add_server(struct engine *e, struct slot *s, const struct kmsdns_addr *a)
+/* A server to ask, once; name is the NS name it was found as ("" when given by --server). */
+static void add_server(struct engine *e, struct slot *s, const struct kmsdns_addr *a,
+                       const char *name)
 {
     for (size_t i = 0; i < s->nobs; i++)
-        if (s->obs[i].addr.len == a->len && memcmp(&s->obs[i].addr.ss, &a->ss, a->len) == 0)
+        if (s->obs[i].addr.len == a->len && memcmp(&s->obs[i].addr.ss, &a->ss, a->len) == 0) {
+            if (s->obs[i].name[0] == '\0') /* a --server that is also an NS (--ns) */
+                snprintf(s->obs[i].name, sizeof s->obs[0].name, "%s", name);
             return;
+        }
     if (s->nobs == MAX_SERVERS)
         return;
     struct chan *c = chan_get(e, a);
@@ -240,6 +246,7 @@ static void add_server(struct engine *e, struct slot *s, const struct kmsdns_add
     }
     memset(&s->obs[s->nobs], 0, sizeof s->obs[0]);
     s->obs[s->nobs].addr = *a;
+    snprintf(s->obs[s->nobs].name, sizeof s->obs[0].name, "%s", name);
     s->chans[s->nobs++] = c;
 }
 
@@ -272,7 +279,7 @@ static void ask_servers(struct engine *e, struct slot *s)
 static void start_slot(struct engine *e, struct slot *s)
 {
     for (size_t i = 0; i < e->o->nservers; i++)
-        add_server(e, s, &e->o->servers[i]);
+        add_server(e, s, &e->o->servers[i], "");
     if (e->o->nservers > 0 && !e->o->ns) {
         ask_servers(e, s);
         return;
@@ -282,64 +289,6 @@ static void start_slot(struct engine *e, struct slot *s)
 }
 
 /* ---- the answer walks (audit_int.h) ------------------------------------------ */
-
-const ldns_rr *kmsdns__audit_soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF])
-{
-    const ldns_rr_list *ls[2] = {ldns_pkt_answer(p), ldns_pkt_authority(p)};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < ldns_rr_list_rr_count(ls[k]); i++) {
-            const ldns_rr *rr = ldns_rr_list_rr(ls[k], i);
-            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 3 &&
-                kmsdns_msg_rdf_name(ldns_rr_owner(rr), owner) == KMSDNS_OK)
-                return rr;
-        }
-    return NULL;
-}
-
-bool kmsdns__audit_zone_soa(const ldns_pkt *p, const char *cur, char zone[KMSDNS_NAME_BUF])
-{
-    char owner[KMSDNS_NAME_BUF];
-    if (kmsdns__audit_soa_in(p, owner) == NULL || !kmsdns_name_is_within(cur, owner))
-        return false;
-    snprintf(zone, KMSDNS_NAME_BUF, "%s", owner);
-    return true;
-}
-
-size_t kmsdns__audit_ns_names(const ldns_pkt *p, char (*ns)[KMSDNS_NAME_BUF], size_t n, size_t max)
-{
-    const ldns_rr_list *l = ldns_pkt_answer(p);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(l) && n < max; i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(l, i);
-        /* ldns accepts an NS with no RDATA (and gives it no rdf): skip it */
-        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && ldns_rr_rd_count(rr) >= 1 &&
-            kmsdns_msg_rdf_name(ldns_rr_rdf(rr, 0), ns[n]) == KMSDNS_OK)
-            n++;
-    }
-    return n;
-}
-
-int kmsdns__audit_ns_addrs(const ldns_pkt *p, const char *name, uint16_t type,
-                           struct kmsdns_addr **out, size_t *n)
-{
-    struct kmsdns_rrdata *v = NULL;
-    size_t nv = 0;
-    *out = NULL;
-    *n = 0;
-    int rc = kmsdns_msg_records(p, LDNS_SECTION_ANSWER, name, type, &v, &nv);
-    struct kmsdns_addr *a = nv ? malloc(nv * sizeof *a) : NULL;
-    if (nv && a == NULL)
-        rc = KMSDNS_NOMEM;
-    for (size_t i = 0; a != NULL && i < nv; i++)
-        if (kmsdns_addr_parse(v[i].value, 53, 0, &a[*n], NULL) == KMSDNS_OK)
-            ++*n;
-    free(v);
-    if (*n == 0) {
-        free(a);
-        a = NULL;
-    }
-    *out = a;
-    return rc;
-}
 
 void kmsdns__audit_srv_answer(struct kmsdns_server_obs *o, const char *owner, const ldns_pkt *p)
 {
@@ -365,13 +314,16 @@ void kmsdns__audit_srv_answer(struct kmsdns_server_obs *o, const char *owner, co
     }
 }
 
-bool kmsdns__audit_soa_serial(const ldns_pkt *p, uint32_t *serial)
+bool kmsdns__audit_soa_answer(const ldns_pkt *p, const char *owner, uint32_t *serial,
+                              char zone[KMSDNS_NAME_BUF], char primary[KMSDNS_NAME_BUF])
 {
-    char owner[KMSDNS_NAME_BUF];
-    const ldns_rr *soa = ldns_pkt_aa(p) ? kmsdns__audit_soa_in(p, owner) : NULL;
-    if (soa == NULL)
+    const ldns_rr *soa = NULL;
+    char z[KMSDNS_NAME_BUF], m[KMSDNS_NAME_BUF];
+    if (!ldns_pkt_aa(p) || kmsdns_zone_soa_of(p, owner, z, m, &soa) != KMSDNS_ZONE_SOA_FOUND)
         return false;
     *serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+    memcpy(zone, z, sizeof z);
+    memcpy(primary, m, sizeof m);
     return true;
 }
 
@@ -408,13 +360,15 @@ void kmsdns__audit_near_answer(struct kmsdns_near_obs *n, const char *name, cons
 /* The SOA walk: a zone found asks for its NS, else the walk goes up a label. */
 static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, const char *why)
 {
-    char parent[KMSDNS_NAME_BUF];
+    char parent[KMSDNS_NAME_BUF], zone[KMSDNS_NAME_BUF], primary[KMSDNS_NAME_BUF];
     if (p == NULL) {
         trouble(s, "could not find the servers of %s: the resolver did not answer (%s)", s->owner,
                 why);
         return;
     }
-    if (kmsdns__audit_zone_soa(p, s->cur, s->zone)) {
+    /* an SOA of an unrelated zone is passed over as if there were none */
+    if (kmsdns_zone_soa_of(p, s->cur, zone, primary, NULL) == KMSDNS_ZONE_SOA_FOUND) {
+        snprintf(s->zone, sizeof s->zone, "%s", zone);
         e->rc = ask(e, s, e->resolver, Q_NS, s->zone, LDNS_RR_TYPE_NS, true, 0, 0);
     } else if (kmsdns_name_parent(s->cur, parent) == KMSDNS_OK) {
         snprintf(s->cur, sizeof s->cur, "%s", parent);
@@ -428,7 +382,7 @@ static void got_zone_soa(struct engine *e, struct slot *s, const ldns_pkt *p, co
 static void got_ns(struct engine *e, struct slot *s, const ldns_pkt *p)
 {
     if (p != NULL)
-        s->nns = kmsdns__audit_ns_names(p, s->ns, s->nns, MAX_NS);
+        s->nns = kmsdns_zone_ns_names(p, s->ns, s->nns, MAX_NS);
     for (unsigned i = 0; i < s->nns && e->rc == KMSDNS_OK; i++) {
         e->rc = ask(e, s, e->resolver, Q_NSADDR, s->ns[i], LDNS_RR_TYPE_A, true, 0, i);
         if (e->rc == KMSDNS_OK)
@@ -441,13 +395,12 @@ static void got_ns(struct engine *e, struct slot *s, const ldns_pkt *p)
 
 static void got_ns_addr(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p)
 {
-    struct kmsdns_addr *v = NULL;
-    size_t n = 0;
-    if (p != NULL)
-        kmsdns__audit_ns_addrs(p, s->ns[q->target], q->type, &v, &n);
+    struct kmsdns_addr v[KMSDNS_ZONE_MAX_ADDRS];
+    size_t n = p != NULL
+                   ? kmsdns_zone_ns_addrs(p, s->ns[q->target], q->type, v, 0, KMSDNS_ZONE_MAX_ADDRS)
+                   : 0;
     for (size_t i = 0; i < n; i++)
-        add_server(e, s, &v[i]);
-    free(v);
+        add_server(e, s, &v[i], s->ns[q->target]);
 }
 
 /* srv-misnamed: a server without a usable SRV at the owner is asked, in the
@@ -499,15 +452,10 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
 
 static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
 {
-    uint32_t serial;
-    if (p == NULL || !kmsdns__audit_soa_serial(p, &serial))
-        return;
-    /* the zone this server says the name is in: where --ldap looks for it */
-    char zone[KMSDNS_NAME_BUF];
-    if (kmsdns__audit_soa_in(p, zone) != NULL && kmsdns_name_is_within(s->owner, zone))
-        snprintf(s->obs[q->server].zone, sizeof s->obs[0].zone, "%s", zone);
-    s->obs[q->server].has_serial = true;
-    s->obs[q->server].serial = serial;
+    struct kmsdns_server_obs *o = &s->obs[q->server];
+    /* zone: where --ldap looks for the name; primary: the reference of disagreements */
+    if (p != NULL && kmsdns__audit_soa_answer(p, s->owner, &o->serial, o->zone, o->primary))
+        o->has_serial = true;
 }
 
 /* A and AAAA of a target: a CNAME marks an alias; no authority means not asked. */

@@ -116,7 +116,9 @@ struct kmsdns_server_obs {
     size_t ntargets;
     char tsig_error[160]; /* with --tsig-key: why an answer's TSIG failed ("" when all verified) */
     bool client_view;     /* the resolver, as clients see it: no AA expected, not compared */
-    char zone[KMSDNS_NAME_BUF]; /* the zone its SOA answer named ("" when none) */
+    char zone[KMSDNS_NAME_BUF];    /* the zone its SOA answer named ("" when none) */
+    char primary[KMSDNS_NAME_BUF]; /* that SOA's MNAME: the zone's primary, as it says */
+    char name[KMSDNS_NAME_BUF];    /* the NS name it was found as ("" when given by --server) */
     struct kmsdns_ldap_obs ldap;
     struct kmsdns_near_obs near[KMSDNS_NEAR_MISSES]; /* srv-misnamed's near misses */
 };

@@ -329,15 +329,47 @@ static bool as_expected(const struct kmsdns_server_obs *o, const struct kmsdns_e
     return true;
 }
 
+/* What the others are judged against when the servers of a domain disagree. */
+enum ref_kind { REF_NONE, REF_PRIMARY, REF_MAJORITY, REF_EXPECTED };
+
+struct ref {
+    ptrdiff_t at; /* the reference server, -1 with REF_NONE */
+    enum ref_kind kind;
+};
+
 /*
- * The server whose SRV RRset the others are judged against when they
- * disagree: one of the strict majority's, else (two DCs, one lagging) the
- * one group that serves what the -c configs expect; -1 when there is
- * neither, and every differing server is reported.
+ * The zone's primary among the compared servers: every SOA answer names the
+ * same MNAME and one server was found as that NS name. -1 otherwise (with
+ * --server nothing has a name; AD DCs each name themselves as MNAME).
  */
-static ptrdiff_t reference(const struct kmsdns_server_obs *o, size_t n,
-                           const struct kmsdns_expectation *e, bool *majority)
+static ptrdiff_t primary_server(const struct kmsdns_server_obs *o, size_t n)
 {
+    const char *mname = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!compared(&o[i]) || !o[i].has_serial || o[i].primary[0] == '\0')
+            continue;
+        if (mname != NULL && strcmp(mname, o[i].primary) != 0)
+            return -1;
+        mname = o[i].primary;
+    }
+    for (size_t i = 0; mname != NULL && i < n; i++)
+        if (compared(&o[i]) && strcmp(o[i].name, mname) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+/*
+ * The server whose SRV RRset the others are judged against: the primary
+ * when it answered, else one of the strict majority's, else (two DCs, one
+ * lagging) the one group that serves what the -c configs expect; REF_NONE
+ * when there is none of these, and every differing server is reported.
+ */
+static struct ref srv_reference(const struct kmsdns_server_obs *o, size_t n,
+                                const struct kmsdns_expectation *e)
+{
+    ptrdiff_t primary = primary_server(o, n);
+    if (primary >= 0)
+        return (struct ref){primary, REF_PRIMARY};
     size_t judged = 0;
     for (size_t i = 0; i < n; i++)
         judged += compared(&o[i]);
@@ -353,67 +385,98 @@ static ptrdiff_t reference(const struct kmsdns_server_obs *o, size_t n,
                 first = k < first ? k : first;
             }
         if (2 * same > judged)
-            return *majority = true, (ptrdiff_t)i;
+            return (struct ref){(ptrdiff_t)i, REF_MAJORITY};
         if (first == i && as_expected(&o[i], e))
             expected = (ptrdiff_t)i, expected_groups++;
     }
-    *majority = false;
-    return expected_groups == 1 ? expected : -1;
+    return expected_groups == 1 ? (struct ref){expected, REF_EXPECTED} : (struct ref){-1, REF_NONE};
+}
+
+/* The server whose SOA serial the others are judged against: the primary,
+ * else one of the strict majority of the servers that gave a serial. */
+static struct ref serial_reference(const struct kmsdns_server_obs *o, size_t n)
+{
+    ptrdiff_t primary = primary_server(o, n);
+    if (primary >= 0 && o[primary].has_serial)
+        return (struct ref){primary, REF_PRIMARY};
+    size_t with = 0;
+    for (size_t i = 0; i < n; i++)
+        with += compared(&o[i]) && o[i].has_serial;
+    for (size_t i = 0; i < n; i++) {
+        size_t same = 0;
+        for (size_t k = 0; compared(&o[i]) && o[i].has_serial && k < n; k++)
+            same += compared(&o[k]) && o[k].has_serial && o[k].serial == o[i].serial;
+        if (2 * same > with)
+            return (struct ref){(ptrdiff_t)i, REF_MAJORITY};
+    }
+    return (struct ref){-1, REF_NONE};
+}
+
+/* "the primary 127.0.0.21:53" or "127.0.0.22:53", and why that one, for messages. */
+static const char *ref_prefix(struct ref r)
+{
+    return r.kind == REF_PRIMARY ? "the primary " : "";
+}
+
+static const char *ref_reason(struct ref r)
+{
+    return r.kind == REF_MAJORITY   ? "the majority of the servers"
+           : r.kind == REF_EXPECTED ? "as the configs expect"
+                                    : NULL;
 }
 
 /* srv-inconsistent on a server that differs: from the reference when there is one. */
 static void inconsistent(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o,
-                         size_t n, size_t i, ptrdiff_t ref, bool majority, const char *owner)
+                         size_t n, size_t i, struct ref ref, const char *owner)
 {
-    const char *other = NULL;
-    if (ref >= 0) {
-        if (same_rrset(&o[i], &o[ref]))
-            return;
-        PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
-                "%s differs from what %s serves (%zu record%s here; %s)", owner, res[ref].server,
-                o[i].nsrv, o[i].nsrv == 1 ? "" : "s",
-                majority ? "the majority of the servers" : "as the configs expect");
-        return;
-    }
-    for (size_t k = 0; k < n && other == NULL; k++)
+    ptrdiff_t other = ref.at;
+    for (size_t k = 0; k < n && other < 0; k++)
         if (k != i && compared(&o[k]) && !same_rrset(&o[i], &o[k]))
-            other = res[k].server;
-    if (other != NULL)
-        PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
-                "%s differs from what %s serves (%zu record%s here)", owner, other, o[i].nsrv,
-                o[i].nsrv == 1 ? "" : "s");
+            other = (ptrdiff_t)k;
+    if (other < 0 || same_rrset(&o[i], &o[other]))
+        return;
+    PROBLEM(&res[i], "srv-inconsistent", KMSDNS_SEV_CRITICAL,
+            "%s differs from what %s%s serves (%zu record%s here%s%s)", owner, ref_prefix(ref),
+            res[other].server, o[i].nsrv, o[i].nsrv == 1 ? "" : "s", ref_reason(ref) ? "; " : "",
+            ref_reason(ref) ? ref_reason(ref) : "");
+}
+
+/* serial-mismatch on a server whose serial differs: from the reference when there is one. */
+static void serial_differs(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o,
+                           size_t n, size_t i, struct ref ref)
+{
+    ptrdiff_t other = ref.at >= 0 && o[ref.at].has_serial ? ref.at : -1;
+    for (size_t k = 0; k < n && other < 0 && ref.kind == REF_NONE; k++)
+        if (k != i && compared(&o[k]) && o[k].has_serial && o[k].serial != o[i].serial)
+            other = (ptrdiff_t)k;
+    if (!o[i].has_serial || other < 0 || o[other].serial == o[i].serial)
+        return;
+    PROBLEM(&res[i], "serial-mismatch", KMSDNS_SEV_WARNING,
+            "the zone's SOA serial is %u here and %u at %s%s%s%s%s", o[i].serial, o[other].serial,
+            ref_prefix(ref), res[other].server, ref_reason(ref) ? " (" : "",
+            ref_reason(ref) ? ref_reason(ref) : "", ref_reason(ref) ? ")" : "");
 }
 
 /* The comparisons between the judged servers of the domain. */
 static void compare(struct kmsdns_server_result *res, const struct kmsdns_server_obs *o, size_t n,
                     const char *owner, const struct kmsdns_expectation *e)
 {
-    bool majority = false;
-    ptrdiff_t ref = reference(o, n, e, &majority);
+    struct ref srv_ref = srv_reference(o, n, e), serial_ref = serial_reference(o, n);
     for (size_t i = 0; i < n; i++) {
         if (!compared(&o[i]))
             continue;
-        const char *ttl_other = NULL, *serial_other = NULL;
-        uint32_t other_ttl = 0, other_serial = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (k == i || !compared(&o[k]))
-                continue;
-            if (same_rrset(&o[i], &o[k]) && o[i].nsrv > 0 && rrset_ttl(&o[i]) != rrset_ttl(&o[k]) &&
-                ttl_other == NULL)
+        const char *ttl_other = NULL;
+        uint32_t other_ttl = 0;
+        for (size_t k = 0; k < n && ttl_other == NULL; k++)
+            if (k != i && compared(&o[k]) && same_rrset(&o[i], &o[k]) && o[i].nsrv > 0 &&
+                rrset_ttl(&o[i]) != rrset_ttl(&o[k]))
                 ttl_other = res[k].server, other_ttl = rrset_ttl(&o[k]);
-            if (o[i].has_serial && o[k].has_serial && o[i].serial != o[k].serial &&
-                serial_other == NULL)
-                serial_other = res[k].server, other_serial = o[k].serial;
-        }
-        inconsistent(res, o, n, i, ref, majority, owner);
+        inconsistent(res, o, n, i, srv_ref, owner);
         if (ttl_other != NULL)
             PROBLEM(&res[i], "ttl-inconsistent", KMSDNS_SEV_WARNING,
                     "%s has TTL %u here and %u at %s", owner, rrset_ttl(&o[i]), other_ttl,
                     ttl_other);
-        if (serial_other != NULL)
-            PROBLEM(&res[i], "serial-mismatch", KMSDNS_SEV_WARNING,
-                    "the zone's SOA serial is %u here and %u at %s", o[i].serial, other_serial,
-                    serial_other);
+        serial_differs(res, o, n, i, serial_ref);
     }
 }
 

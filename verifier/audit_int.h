@@ -21,35 +21,6 @@
 #define KMSDNS__AUDIT_MAX_NS 8       /* NS names followed per zone */
 
 /*
- * The first SOA with at least its three first fields (names and serial), in
- * the answer section, then the authority section; its owner into owner.
- * NULL when there is none. The record is the packet's: valid while p is.
- */
-const ldns_rr *kmsdns__audit_soa_in(const ldns_pkt *p, char owner[KMSDNS_NAME_BUF]);
-
-/*
- * One step of the SOA walk for cur (a name in normal form): true, with the
- * SOA's owner in zone, when the answer names a zone that cur is within;
- * false when the walk must go on at cur's parent.
- */
-bool kmsdns__audit_zone_soa(const ldns_pkt *p, const char *cur, char zone[KMSDNS_NAME_BUF]);
-
-/*
- * The zone's NS answer: the names the answer section's NS records point to,
- * appended to ns[n..max) in order (records without a usable name skipped).
- * Returns the new count (n when nothing was added).
- */
-size_t kmsdns__audit_ns_names(const ldns_pkt *p, char (*ns)[KMSDNS_NAME_BUF], size_t n, size_t max);
-
-/*
- * A nameserver's A or AAAA answer: every address of `type` at name in the
- * answer section, as a server address with port 53, in order, into *out
- * (malloc'd, the caller frees it; NULL when *n is 0). KMSDNS_NOMEM.
- */
-int kmsdns__audit_ns_addrs(const ldns_pkt *p, const char *name, uint16_t type,
-                           struct kmsdns_addr **out, size_t *n);
-
-/*
  * A server's SRV answer for owner into o, which must be zeroed but for its
  * address and client_view: answered, rcode, AA and the SRV RRset; when that
  * answer can be judged (authoritative, or the client view; NOERROR or
@@ -60,8 +31,13 @@ int kmsdns__audit_ns_addrs(const ldns_pkt *p, const char *name, uint16_t type,
  */
 void kmsdns__audit_srv_answer(struct kmsdns_server_obs *o, const char *owner, const ldns_pkt *p);
 
-/* A server's SOA answer: true, with the serial, when it is authoritative and holds a SOA. */
-bool kmsdns__audit_soa_serial(const ldns_pkt *p, uint32_t *serial);
+/*
+ * A server's answer to the SOA question for owner: true when it is
+ * authoritative and names owner's zone (kmsdns_zone_soa_of), with the
+ * serial, the zone and its primary (the SOA MNAME); false leaves all three.
+ */
+bool kmsdns__audit_soa_answer(const ldns_pkt *p, const char *owner, uint32_t *serial,
+                              char zone[KMSDNS_NAME_BUF], char primary[KMSDNS_NAME_BUF]);
 
 /*
  * A server's A or AAAA (type) answer for target t (t->name set by

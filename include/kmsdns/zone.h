@@ -76,6 +76,44 @@ void kmsdns_zone_set_free(kmsdns_zone_set *s);
 int kmsdns_zone_get(const kmsdns_zone_set *s, size_t i, const struct kmsdns_zone **zone,
                     const char **message);
 
+/* ---- the answer walks: one answer in, plain data out (pure) -------------------
+ * kmsdns_zone_find() runs them in blocking rounds; kmsdns-verify's audit
+ * engine runs the same steps in its streaming window (so 10,000 domains do
+ * not wait for each other). The packet came from the network and may hold
+ * anything ldns accepts (records without RDATA, names of any case). */
+
+enum kmsdns_zone_soa_kind {
+    KMSDNS_ZONE_SOA_NONE,      /* no SOA: the walk goes on a label up */
+    KMSDNS_ZONE_SOA_FOUND,     /* zone and primary set */
+    KMSDNS_ZONE_SOA_UNRELATED, /* an SOA of a zone cur is not within: zone holds its owner */
+};
+
+/*
+ * Where an answer to the SOA question for cur places it: the SOA owned by
+ * cur in the answer section, else the first SOA in the authority section
+ * (a negative answer's). On FOUND, zone is its owner, primary its MNAME and
+ * *soa (when soa is not NULL) the record, valid while the packet is.
+ */
+enum kmsdns_zone_soa_kind kmsdns_zone_soa_of(const ldns_pkt *answer, const char *cur,
+                                             char zone[KMSDNS_NAME_BUF],
+                                             char primary[KMSDNS_NAME_BUF], const ldns_rr **soa);
+
+/*
+ * The names the answer section's NS records point to, appended to
+ * ns[n..max) in order, each name once (records without a usable name
+ * skipped). Returns the new count.
+ */
+size_t kmsdns_zone_ns_names(const ldns_pkt *answer, char (*ns)[KMSDNS_NAME_BUF], size_t n,
+                            size_t max);
+
+/*
+ * The `type` (A or AAAA) records at name in the answer section, as server
+ * addresses with port 53, appended to addr[n..max) in order. Returns the
+ * new count.
+ */
+size_t kmsdns_zone_ns_addrs(const ldns_pkt *answer, const char *name, uint16_t type,
+                            struct kmsdns_addr *addr, size_t n, size_t max);
+
 /*
  * Whether an authoritative answer to a question about `name` names its zone
  * (pure): the SOA of a negative answer, or the NS RRset of a positive one

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target: the audit engine's answer walks (core/audit_int.h) on one DNS
+ * Fuzz target: the audit engine's answer walks (verifier/audit_int.h, and the
+ * zone walks of kmsdns/zone.h it shares with kmsdns-publish) on one DNS
  * answer, as kmsdns-verify meets it from a resolver or an audited server:
  * the SOA walk step (the zone a name is in, then its parents), the NS names
  * and the nameservers' addresses, the SRV answer and its targets, the SOA
@@ -13,6 +14,7 @@
 #include "audit_int.h"
 #include "kmsdns/error.h"
 #include "kmsdns/name.h"
+#include "kmsdns/zone.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,14 +35,16 @@ static void question(const ldns_pkt *p, char name[KMSDNS_NAME_BUF])
 /* The SOA walk over this one answer, from cur up to the root. */
 static void walk(const ldns_pkt *p, const char *start)
 {
-    char cur[KMSDNS_NAME_BUF], zone[KMSDNS_NAME_BUF], parent[KMSDNS_NAME_BUF];
+    char cur[KMSDNS_NAME_BUF], zone[KMSDNS_NAME_BUF], primary[KMSDNS_NAME_BUF];
+    char parent[KMSDNS_NAME_BUF];
     strcpy(cur, start);
     for (int depth = 0; depth < 130; depth++) {
-        if (kmsdns__audit_zone_soa(p, cur, zone)) {
-            if (!kmsdns_name_is_within(cur, zone))
-                __builtin_trap();
+        enum kmsdns_zone_soa_kind k = kmsdns_zone_soa_of(p, cur, zone, primary, NULL);
+        if (k != KMSDNS_ZONE_SOA_NONE &&
+            kmsdns_name_is_within(cur, zone) != (k == KMSDNS_ZONE_SOA_FOUND))
+            __builtin_trap();
+        if (k == KMSDNS_ZONE_SOA_FOUND)
             return;
-        }
         if (kmsdns_name_parent(cur, parent) != KMSDNS_OK)
             return;
         strcpy(cur, parent);
@@ -51,24 +55,25 @@ static void walk(const ldns_pkt *p, const char *start)
 static void nameservers(const ldns_pkt *p, const char *qname)
 {
     char ns[KMSDNS__AUDIT_MAX_NS + 1][KMSDNS_NAME_BUF];
-    size_t n = kmsdns__audit_ns_names(p, ns, 0, KMSDNS__AUDIT_MAX_NS);
+    size_t n = kmsdns_zone_ns_names(p, ns, 0, KMSDNS__AUDIT_MAX_NS);
     if (n > KMSDNS__AUDIT_MAX_NS)
         __builtin_trap();
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ns[i], ns[k]) == 0)
+                __builtin_trap();
     strcpy(ns[n++], qname);
     for (size_t i = 0; i < n; i++) {
         static const uint16_t types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
         for (size_t t = 0; t < 2; t++) {
-            struct kmsdns_addr *v;
-            size_t nv;
-            if (kmsdns__audit_ns_addrs(p, ns[i], types[t], &v, &nv) != KMSDNS_OK && nv != 0)
+            struct kmsdns_addr v[KMSDNS_ZONE_MAX_ADDRS];
+            size_t nv = kmsdns_zone_ns_addrs(p, ns[i], types[t], v, 0, KMSDNS_ZONE_MAX_ADDRS);
+            if (nv > KMSDNS_ZONE_MAX_ADDRS)
                 __builtin_trap();
             for (size_t k = 0; k < nv; k++)
                 if (kmsdns_addr_port(&v[k]) != 53 ||
                     kmsdns_addr_family(&v[k]) != (t == 0 ? AF_INET : AF_INET6))
                     __builtin_trap();
-            if ((v == NULL) != (nv == 0))
-                __builtin_trap();
-            free(v);
         }
     }
 }
@@ -98,7 +103,7 @@ static void observe(struct kmsdns_server_obs *o, const ldns_pkt *p, const char *
                 __builtin_trap();
     }
     if (!o->client_view)
-        o->has_serial = kmsdns__audit_soa_serial(p, &o->serial);
+        o->has_serial = kmsdns__audit_soa_answer(p, owner, &o->serial, o->zone, o->primary);
 }
 
 static void judge(struct kmsdns_server_obs *o, size_t n, const char *owner)

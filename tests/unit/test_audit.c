@@ -8,7 +8,8 @@
 #include "testrr.h"
 #include "testutil.h"
 
-#include "audit_int.h" /* libkmsdns internals: the answer walks */
+#include "audit_int.h" /* the engine's answer walks */
+#include "kmsdns/zone.h"
 #include "audit.h"
 #include "testobs.h"
 #include "kmsdns/error.h"
@@ -423,6 +424,71 @@ static void test_disagreement_reference(void **state)
     assert_string_equal(codes(1), "srv-inconsistent");
 }
 
+/* The zone's primary, when every SOA names it and it was found as that NS
+ * name, is the reference of both the SRV RRset and the serial, even in a
+ * minority; servers naming different primaries (AD DCs) fall back to the
+ * majority. */
+static void name_servers(const char *mname)
+{
+    static const char *const names[] = {"ns1.corp.test", "ns2.corp.test", "ns3.corp.test"};
+    for (size_t i = 0; i < 3; i++) {
+        strcpy(o[i].name, names[i]);
+        strcpy(o[i].primary, mname != NULL ? mname : names[i]);
+    }
+}
+
+static void test_primary_reference(void **state)
+{
+    (void)state;
+    struct kmsdns_rrdata old[] = {test_srv("kms1.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_rrdata cur[] = {test_srv("kms1.corp.test", 0, 100, 1690, 3600)};
+    server(&o[0], "192.0.2.53", cur, 1, 3); /* the primary, updated */
+    server(&o[1], "192.0.2.54", old, 1, 2); /* two secondaries that lag */
+    server(&o[2], "192.0.2.55", old, 1, 2);
+    name_servers("ns1.corp.test");
+    judge(NULL, 3);
+    assert_string_equal(codes(0), "");
+    assert_string_equal(codes(1), "srv-inconsistent serial-mismatch");
+    assert_string_equal(codes(2), "srv-inconsistent serial-mismatch");
+    assert_string_equal(r.servers[1].problems[0].message,
+                        "_vlmcs._tcp.corp.test differs from what the primary 192.0.2.53:53 serves "
+                        "(1 record here)");
+    assert_string_equal(r.servers[2].problems[1].message,
+                        "the zone's SOA serial is 2 here and 3 at the primary 192.0.2.53:53");
+    cleanup(NULL);
+    /* each names itself (AD): the majority decides, on the serial too */
+    server(&o[0], "192.0.2.53", cur, 1, 3);
+    server(&o[1], "192.0.2.54", old, 1, 2);
+    server(&o[2], "192.0.2.55", old, 1, 2);
+    name_servers(NULL);
+    judge(NULL, 3);
+    assert_string_equal(codes(0), "srv-inconsistent serial-mismatch");
+    assert_string_equal(codes(1), "");
+    assert_string_equal(r.servers[0].problems[1].message,
+                        "the zone's SOA serial is 3 here and 2 at 192.0.2.54:53 (the majority of "
+                        "the servers)");
+    cleanup(NULL);
+    /* the primary did not answer: the majority */
+    server(&o[0], "192.0.2.53", cur, 1, 3);
+    server(&o[1], "192.0.2.54", old, 1, 2);
+    server(&o[2], "192.0.2.55", old, 1, 2);
+    name_servers("ns1.corp.test");
+    o[0].answered = false;
+    judge(NULL, 3);
+    assert_string_equal(codes(0), "server-unreachable");
+    assert_string_equal(codes(1), "");
+    assert_string_equal(codes(2), "");
+    cleanup(NULL);
+    /* serials 1, 2, 3 with no primary: no majority, every server that differs */
+    server(&o[0], "192.0.2.53", cur, 1, 1);
+    server(&o[1], "192.0.2.54", cur, 1, 2);
+    server(&o[2], "192.0.2.55", cur, 1, 3);
+    judge(NULL, 3);
+    assert_string_equal(codes(0), "serial-mismatch");
+    assert_string_equal(codes(1), "serial-mismatch");
+    assert_string_equal(codes(2), "serial-mismatch");
+}
+
 static void test_reachability(void **state)
 {
     (void)state;
@@ -477,30 +543,42 @@ static ldns_pkt *answer(bool aa, ldns_pkt_rcode rcode, const char *const *rrs, s
     return p;
 }
 
+/* The zone walks the engine shares with kmsdns-publish (kmsdns/zone.h), as the audit uses them. */
 static void test_walk_zone_soa(void **state)
 {
     (void)state;
     const char *nx[] = {"N corp.test. 3600 IN SOA ns1.corp.test. h.corp.test. 7 1 1 1 1"};
     ldns_pkt *p = answer(false, LDNS_RCODE_NXDOMAIN, nx, 1);
-    char zone[KMSDNS_NAME_BUF] = "";
-    assert_true(kmsdns__audit_zone_soa(p, "_vlmcs._tcp.corp.test", zone));
+    char zone[KMSDNS_NAME_BUF] = "", primary[KMSDNS_NAME_BUF] = "";
+    assert_int_equal(kmsdns_zone_soa_of(p, "_vlmcs._tcp.corp.test", zone, primary, NULL),
+                     KMSDNS_ZONE_SOA_FOUND);
     assert_string_equal(zone, "corp.test");
-    assert_true(kmsdns__audit_zone_soa(p, "corp.test", zone));
-    strcpy(zone, "unchanged");
-    assert_false(kmsdns__audit_zone_soa(p, "corp.test.example", zone)); /* not within: go up */
-    assert_false(kmsdns__audit_zone_soa(p, "xcorp.test", zone));
-    assert_string_equal(zone, "unchanged");
+    assert_string_equal(primary, "ns1.corp.test");
+    assert_int_equal(kmsdns_zone_soa_of(p, "corp.test", zone, primary, NULL),
+                     KMSDNS_ZONE_SOA_FOUND);
+    /* not within: the audit's walk goes up past it */
+    assert_int_equal(kmsdns_zone_soa_of(p, "corp.test.example", zone, primary, NULL),
+                     KMSDNS_ZONE_SOA_UNRELATED);
+    assert_int_equal(kmsdns_zone_soa_of(p, "xcorp.test", zone, primary, NULL),
+                     KMSDNS_ZONE_SOA_UNRELATED);
     uint32_t serial = 0;
-    assert_false(kmsdns__audit_soa_serial(p, &serial)); /* no authority: no serial */
+    strcpy(zone, "unchanged");
+    assert_false(kmsdns__audit_soa_answer(p, "_vlmcs._tcp.corp.test", &serial, zone, primary));
+    assert_string_equal(zone, "unchanged"); /* no authority: no serial, nothing written */
     ldns_pkt_free(p);
     p = answer(true, LDNS_RCODE_NXDOMAIN, nx, 1);
-    assert_true(kmsdns__audit_soa_serial(p, &serial));
+    assert_true(kmsdns__audit_soa_answer(p, "_vlmcs._tcp.corp.test", &serial, zone, primary));
     assert_int_equal(serial, 7);
+    assert_string_equal(zone, "corp.test");
+    assert_string_equal(primary, "ns1.corp.test");
+    strcpy(zone, "unchanged");
+    assert_false(kmsdns__audit_soa_answer(p, "xcorp.test", &serial, zone, primary));
+    assert_string_equal(zone, "unchanged");
     ldns_pkt_free(p);
     const char *none[] = {"A corp.test. 3600 IN NS ns1.corp.test."};
     p = answer(true, LDNS_RCODE_NOERROR, none, 1);
-    assert_false(kmsdns__audit_zone_soa(p, "corp.test", zone));
-    assert_false(kmsdns__audit_soa_serial(p, &serial));
+    assert_int_equal(kmsdns_zone_soa_of(p, "corp.test", zone, primary, NULL), KMSDNS_ZONE_SOA_NONE);
+    assert_false(kmsdns__audit_soa_answer(p, "corp.test", &serial, zone, primary));
     ldns_pkt_free(p);
 }
 
@@ -509,35 +587,37 @@ static void test_walk_ns(void **state)
     (void)state;
     const char *rrs[] = {
         "A corp.test. 3600 IN NS ns1.corp.test.", "A corp.test. 3600 IN A 192.0.2.1",
-        "A corp.test. 3600 IN NS NS2.Corp.Test.", "N corp.test. 3600 IN NS ns3.corp.test."};
-    ldns_pkt *p = answer(false, LDNS_RCODE_NOERROR, rrs, 4);
+        "A corp.test. 3600 IN NS NS2.Corp.Test.", "A corp.test. 3600 IN NS ns1.Corp.Test.",
+        "N corp.test. 3600 IN NS ns3.corp.test."};
+    ldns_pkt *p = answer(false, LDNS_RCODE_NOERROR, rrs, 5);
     /* an NS without RDATA, as ldns reads one off the wire: skipped, not followed */
     ldns_rr *empty = ldns_rr_new();
     ldns_rr_set_owner(empty, ldns_dname_new_frm_str("corp.test."));
     ldns_rr_set_type(empty, LDNS_RR_TYPE_NS);
     ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, empty);
     char ns[KMSDNS__AUDIT_MAX_NS][KMSDNS_NAME_BUF];
-    assert_int_equal(kmsdns__audit_ns_names(p, ns, 0, KMSDNS__AUDIT_MAX_NS), 2);
+    /* each name once, in answer order, the authority section's left out */
+    assert_int_equal(kmsdns_zone_ns_names(p, ns, 0, KMSDNS__AUDIT_MAX_NS), 2);
     assert_string_equal(ns[0], "ns1.corp.test");
     assert_string_equal(ns[1], "ns2.corp.test");
-    assert_int_equal(kmsdns__audit_ns_names(p, ns, 7, 8), 8); /* appended, up to max */
+    assert_int_equal(kmsdns_zone_ns_names(p, ns, 7, 8), 8); /* appended, up to max */
     assert_string_equal(ns[7], "ns1.corp.test");
     ldns_pkt_free(p);
 
     const char *addrs[] = {"A ns1.corp.test. 3600 IN A 192.0.2.53",
                            "A ns2.corp.test. 3600 IN A 192.0.2.54",
-                           "A ns1.corp.test. 3600 IN AAAA 2001:db8::53"};
-    p = answer(false, LDNS_RCODE_NOERROR, addrs, 3);
-    struct kmsdns_addr *v = NULL;
-    size_t n = 0;
+                           "A ns1.corp.test. 3600 IN AAAA 2001:db8::53",
+                           "A ns1.corp.test. 3600 IN A 192.0.2.55"};
+    p = answer(false, LDNS_RCODE_NOERROR, addrs, 4);
+    struct kmsdns_addr v[4];
     char text[KMSDNS_ADDR_TEXT_MAX];
-    assert_int_equal(kmsdns__audit_ns_addrs(p, "ns1.corp.test", LDNS_RR_TYPE_A, &v, &n), KMSDNS_OK);
-    assert_int_equal(n, 1);
+    assert_int_equal(kmsdns_zone_ns_addrs(p, "ns1.corp.test", LDNS_RR_TYPE_A, v, 0, 4), 2);
     assert_string_equal(kmsdns_addr_format(&v[0], text), "192.0.2.53:53");
-    free(v);
-    assert_int_equal(kmsdns__audit_ns_addrs(p, "ns3.corp.test", LDNS_RR_TYPE_A, &v, &n), KMSDNS_OK);
-    assert_int_equal(n, 0);
-    assert_null(v);
+    assert_string_equal(kmsdns_addr_format(&v[1], text), "192.0.2.55:53");
+    assert_int_equal(kmsdns_zone_ns_addrs(p, "ns1.corp.test", LDNS_RR_TYPE_AAAA, v, 2, 3), 3);
+    assert_string_equal(kmsdns_addr_format(&v[2], text), "[2001:db8::53]:53");
+    assert_int_equal(kmsdns_zone_ns_addrs(p, "ns1.corp.test", LDNS_RR_TYPE_A, v, 0, 1), 1);
+    assert_int_equal(kmsdns_zone_ns_addrs(p, "ns3.corp.test", LDNS_RR_TYPE_A, v, 0, 4), 0);
     ldns_pkt_free(p);
 }
 
@@ -1258,6 +1338,7 @@ int main(void)
         cmocka_unit_test_teardown(test_targets, cleanup),
         cmocka_unit_test_teardown(test_consistency, cleanup),
         cmocka_unit_test_teardown(test_disagreement_reference, cleanup),
+        cmocka_unit_test_teardown(test_primary_reference, cleanup),
         cmocka_unit_test_teardown(test_reachability, cleanup),
         cmocka_unit_test(test_severity_order),
         cmocka_unit_test(test_walk_zone_soa),
