@@ -11,6 +11,7 @@
  */
 #include "audit_int.h"
 #include "kmsdns/zone.h"
+#include "kmsdns/clock.h"
 #include "kmsdns/error.h"
 #include "probe.h"
 #include "transport_stream.h"
@@ -81,7 +82,7 @@ struct engine {
     unsigned long next_seq, emit_seq;
     struct kmsdns_audit_stats *stats;
     double tokens;
-    struct timespec last;
+    uint64_t last; /* kmsdns_now_ms() of the last token refill */
     int rc;
     double deadline; /* now_s() by which the run ends (--time-limit), or 0 */
     bool expired;    /* past it: nothing is sent, what is queued completes at once */
@@ -89,9 +90,7 @@ struct engine {
 
 static double now_s(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return (double)kmsdns_now_ms() / 1e3;
 }
 
 /* ---- channels ------------------------------------------------------------- */
@@ -641,9 +640,8 @@ static void refill_tokens(struct engine *e)
 {
     if (e->o->qps == 0)
         return;
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double dt = (double)(t.tv_sec - e->last.tv_sec) + (double)(t.tv_nsec - e->last.tv_nsec) / 1e9;
+    uint64_t t = kmsdns_now_ms();
+    double dt = (double)(t - e->last) / 1e3;
     e->last = t;
     e->tokens += dt * e->o->qps;
     if (e->tokens > e->o->qps / 10.0 + 1)
@@ -749,7 +747,7 @@ int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn nex
                                    : "the transport could not be opened");
     e.nwin = o->window ? o->window : 256;
     e.win = calloc(e.nwin, sizeof *e.win);
-    clock_gettime(CLOCK_MONOTONIC, &e.last);
+    e.last = kmsdns_now_ms();
     e.tokens = 1;
     int rc = e.win != NULL ? KMSDNS_OK : KMSDNS_NOMEM;
     if (rc == KMSDNS_OK && (o->nservers == 0 || o->ns || o->client_view)) {

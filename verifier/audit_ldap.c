@@ -12,6 +12,7 @@
  * kept as that server's error (ldap-error) and the audit goes on.
  */
 #include "audit_ldap.h"
+#include "kmsdns/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,10 +153,13 @@ static int connect_389(const kmsdns_ldap *l, const struct kmsdns_addr *a, char *
     }
     int rc = connect(fd, (struct sockaddr *)&ss, a->len);
     if (rc != 0 && errno == EINPROGRESS) {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        struct kmsdns_wait w = {
+            .fd = fd, .events = POLLOUT, .deadline = kmsdns_now_ms() + l->timeout_ms};
         int err = 0;
         socklen_t el = sizeof err;
-        rc = poll(&p, 1, (int)l->timeout_ms);
+        rc = kmsdns_wait(&w, 1);
+        if (rc > 0 && w.expired)
+            rc = 0;
         if (rc == 0) {
             snprintf(why, cap, "no connection to port 389 within %u ms", l->timeout_ms);
             close(fd);

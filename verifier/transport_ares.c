@@ -171,7 +171,10 @@ static int ares_submit(void *sess, struct kmsdns_exchange *x, kmsdns_exchange_do
     return KMSDNS_OK;
 }
 
-/* Waits for socket activity or a try's timeout, and lets c-ares process it. */
+/* Waits for socket activity or a try's timeout, and lets c-ares process it.
+ * Its own poll(), not kmsdns_wait(): c-ares hands out the sockets and the
+ * one timeout of each channel, and a socket that is ready when a try's
+ * timeout also falls due must still be read in the same pass. */
 static int ares_wait(void *sess, unsigned timeout_ms)
 {
     struct session *s = sess;

@@ -7,9 +7,9 @@
  * same code paths as over c-ares.
  */
 #include "transport_stream.h"
+#include "kmsdns/clock.h"
 #include "kmsdns/error.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,8 @@ static int rounds_wait(void *sess, unsigned timeout_ms)
 {
     struct session *s = sess;
     if (s->n == 0) {
-        poll(NULL, 0, (int)timeout_ms); /* nothing to run: the caller is pacing itself */
+        struct kmsdns_wait pause = {.fd = -1, .deadline = kmsdns_now_ms() + timeout_ms};
+        kmsdns_wait(&pause, 1); /* nothing to run: the caller is pacing itself */
         return KMSDNS_OK;
     }
     struct pending *round = s->v;
