@@ -64,6 +64,20 @@ int kmsdns_cli_no_operands(const struct kmsdns_cli *cli, int argc, char **argv)
     return -1;
 }
 
+int kmsdns_cli_parse(const struct kmsdns_cli *cli, int argc, char **argv, const char *shortopts,
+                     const struct option *opts, kmsdns_cli_option_fn *option, void *ctx)
+{
+    opterr = 0;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        if ((rc = kmsdns_cli_option(cli, c, argv)) >= 0)
+            return rc;
+        if ((rc = option(c, optarg, ctx)) >= 0)
+            return rc;
+    }
+    return kmsdns_cli_no_operands(cli, argc, argv);
+}
+
 int kmsdns_cli_uint(const struct kmsdns_cli *cli, const char *opt, const char *arg, uint64_t min,
                     uint64_t max, uint64_t *out)
 {

@@ -108,8 +108,9 @@ static int numeric(int c, const char *arg, struct client_params *p)
     }
 }
 
-static int option(int c, const char *arg, char **argv, struct client_params *p)
+static int option(int c, const char *arg, void *ctx)
 {
+    struct client_params *p = ctx;
     switch (c) {
     case 'c':
         p->config = arg;
@@ -157,7 +158,7 @@ static int option(int c, const char *arg, char **argv, struct client_params *p)
         p->format = strcmp(arg, "json") == 0 ? CLIENT_JSON : CLIENT_TEXT;
         return -1;
     default:
-        return kmsdns_cli_option(&cli, c, argv);
+        return -1;
     }
 }
 
@@ -186,12 +187,8 @@ int client_params_parse(int argc, char **argv, struct client_params *p)
     snprintf(p->edition, sizeof p->edition, "%s", CLIENT_EDITION_DEFAULT);
     p->timeout = CLIENT_TIMEOUT_DEFAULT;
     p->concurrency = CLIENT_CONCURRENCY_DEFAULT;
-    opterr = 0;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, ":c:k:e:n:d:r:hV", opts, NULL)) != -1)
-        if ((rc = option(c, optarg, argv, p)) >= 0)
-            return rc;
-    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+    int rc = kmsdns_cli_parse(&cli, argc, argv, ":c:k:e:n:d:r:hV", opts, option, p);
+    if (rc >= 0)
         return rc;
     if (p->fleet > 0 && (p->kms != NULL || p->status))
         return misuse("--fleet discovers its hosts: not with --kms or --status");

@@ -53,6 +53,26 @@ static const struct kmsdns_cli cli = {HOSTD_PROG, usage, HOSTD_EXIT_USAGE, help}
 
 #define misuse(...) kmsdns_cli_misuse(HOSTD_PROG, usage, HOSTD_EXIT_USAGE, __VA_ARGS__)
 
+static int option(int c, const char *arg, void *ctx)
+{
+    struct hostd_params *p = ctx;
+    switch (c) {
+    case 'c':
+        p->config = arg;
+        break;
+    case 'f':
+        p->foreground = true;
+        break;
+    case 'v':
+        p->verbose = true;
+        break;
+    case 'n':
+        p->check_only = true;
+        break;
+    }
+    return -1;
+}
+
 int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
 {
     static const struct option opts[] = {
@@ -63,28 +83,8 @@ int hostd_params_parse(int argc, char **argv, struct hostd_params *p)
         KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);
-    opterr = 0;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, ":c:fvnhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            p->config = optarg;
-            break;
-        case 'f':
-            p->foreground = true;
-            break;
-        case 'v':
-            p->verbose = true;
-            break;
-        case 'n':
-            p->check_only = true;
-            break;
-        default:
-            if ((rc = kmsdns_cli_option(&cli, c, argv)) >= 0)
-                return rc;
-        }
-    }
-    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+    int rc = kmsdns_cli_parse(&cli, argc, argv, ":c:fvnhV", opts, option, p);
+    if (rc >= 0)
         return rc;
     if (p->config == NULL)
         return misuse("-c FILE is required");

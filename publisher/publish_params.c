@@ -5,7 +5,6 @@
 #include "kmsdns/cli.h"
 #include "kmsdns/error.h"
 #include "kmsdns/number.h"
-#include "kmsdns/version.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -57,20 +56,23 @@ static void help(void)
            usage, PUBLISH_WAIT_DEFAULT);
 }
 
+static const struct kmsdns_cli cli = {PUBLISH_PROG, usage, PUBLISH_EXIT_USAGE, help};
+
 /* Misuse: the message and the usage on stderr, PUBLISH_EXIT_USAGE. */
 #define misuse(...) kmsdns_cli_misuse(PUBLISH_PROG, usage, PUBLISH_EXIT_USAGE, __VA_ARGS__)
 
+/* --wait[=SECONDS]: -1 with *out set, else misuse. */
 static int parse_wait(const char *arg, unsigned *out)
 {
     if (arg == NULL) {
         *out = PUBLISH_WAIT_DEFAULT;
-        return 0;
+        return -1;
     }
     uint64_t v = 0;
     if (kmsdns_parse_uint(arg, 1, 86400, &v) != KMSDNS_OK)
         return misuse("--wait takes seconds from 1 to 86400, not '%s'", arg);
     *out = (unsigned)v;
-    return 0;
+    return -1;
 }
 
 static int check(struct publish_params *p)
@@ -86,6 +88,44 @@ static int check(struct publish_params *p)
     return -1;
 }
 
+static int option(int c, const char *arg, void *ctx)
+{
+    struct publish_params *p = ctx;
+    const char *why = NULL;
+    switch (c) {
+    case 'c':
+        p->config = arg;
+        break;
+    case 'p':
+        p->plan = true;
+        break;
+    case 'W':
+        p->withdraw = true;
+        break;
+    case 't':
+        p->tcp = true;
+        break;
+    case 'r':
+        p->refresh = true;
+        break;
+    case 'f':
+        if (kmsdns_name_normalize(arg, KMSDNS_NAME_HOST, p->fqdn, &why) != 0)
+            return misuse("--fqdn: bad host name '%s'", arg);
+        break;
+    case 'w':
+        return parse_wait(arg, &p->wait);
+    case 'F':
+        if (strcmp(arg, "text") == 0)
+            p->format = PUBLISH_TEXT;
+        else if (strcmp(arg, "json") == 0)
+            p->format = PUBLISH_JSON;
+        else
+            return misuse("--format is text or json, not '%s'", arg);
+        break;
+    }
+    return -1;
+}
+
 int publish_params_parse(int argc, char **argv, struct publish_params *p)
 {
     static const struct option opts[] = {
@@ -96,61 +136,12 @@ int publish_params_parse(int argc, char **argv, struct publish_params *p)
         {"tcp", no_argument, NULL, 't'},
         {"wait", optional_argument, NULL, 'w'},
         {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
         {"refresh", no_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
+        KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);
-    opterr = 0;
-    int c, rc;
-    const char *why = NULL;
-    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            p->config = optarg;
-            break;
-        case 'p':
-            p->plan = true;
-            break;
-        case 'W':
-            p->withdraw = true;
-            break;
-        case 't':
-            p->tcp = true;
-            break;
-        case 'r':
-            p->refresh = true;
-            break;
-        case 'f':
-            if (kmsdns_name_normalize(optarg, KMSDNS_NAME_HOST, p->fqdn, &why) != 0)
-                return misuse("--fqdn: bad host name '%s'", optarg);
-            break;
-        case 'w':
-            if ((rc = parse_wait(optarg, &p->wait)) != 0)
-                return rc;
-            break;
-        case 'F':
-            if (strcmp(optarg, "text") == 0)
-                p->format = PUBLISH_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                p->format = PUBLISH_JSON;
-            else
-                return misuse("--format is text or json, not '%s'", optarg);
-            break;
-        case 'h':
-            help();
-            return PUBLISH_EXIT_OK;
-        case 'V':
-            printf("kmsdns-publish (%s)\n", kmsdns_version());
-            return PUBLISH_EXIT_OK;
-        case ':':
-            return misuse("%s needs a value", argv[optind - 1]);
-        default:
-            return misuse("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return misuse("unexpected argument '%s'", argv[optind]);
+    int rc = kmsdns_cli_parse(&cli, argc, argv, ":c:hV", opts, option, p);
+    if (rc >= 0)
+        return rc;
     return check(p);
 }

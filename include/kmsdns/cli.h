@@ -48,6 +48,23 @@ int kmsdns_cli_option(const struct kmsdns_cli *cli, int c, char **argv);
  * none), else -1. */
 int kmsdns_cli_no_operands(const struct kmsdns_cli *cli, int argc, char **argv);
 
+struct option;
+
+/* One of a program's own options, as kmsdns_cli_parse() hands it over: c as
+ * getopt_long returned it, arg its value (NULL for none), ctx the caller's
+ * (its params struct). Returns -1 to go on, else the exit code to stop with. */
+typedef int kmsdns_cli_option_fn(int c, const char *arg, void *ctx);
+
+/*
+ * The getopt_long loop every program runs: opterr 0, then each option of
+ * argv in turn, --help, -V and misuse answered by kmsdns_cli_option(), any
+ * other handed to option(); then kmsdns_cli_no_operands(). shortopts starts
+ * with ':'; opts ends in KMSDNS_CLI_OPTIONS_END. Returns -1 when the caller
+ * goes on (to its checks of the options together), else the exit code.
+ */
+int kmsdns_cli_parse(const struct kmsdns_cli *cli, int argc, char **argv, const char *shortopts,
+                     const struct option *opts, kmsdns_cli_option_fn *option, void *ctx);
+
 /* The value arg of option opt (e.g. "--timeout") as a decimal number in
  * [min, max] (kmsdns_parse_uint): -1 with *out set, else misuse
  * ("OPT takes a number from MIN to MAX, not 'ARG'") and *out untouched. */

@@ -277,13 +277,6 @@ static void test_enum_names(void **state)
     assert_string_equal(kmsdns_auth_name(KMSDNS_AUTH_GSS_TSIG), "gss-tsig");
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    test_rmdir();
-    return 0;
-}
-
 /* One rule for "~": a leading "~/" is the caller's home in every path key. */
 static void test_home_in_path_keys(void **state)
 {
@@ -319,7 +312,7 @@ static void test_home_in_path_keys(void **state)
     }
 }
 
-TEST_MAIN(NULL, teardown,
+TEST_MAIN(NULL, test_teardown_tmpdir,
           {
               cmocka_unit_test(test_home_in_path_keys),
               cmocka_unit_test(test_defaults),
