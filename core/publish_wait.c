@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The wait step (--wait): asks every server of each zone (the primary and
- * the other name servers discovery found) about every item once a second,
+ * the other name servers discovery found; only the [dns] server when one is
+ * set, and the note says so) about every item once a second,
  * one concurrent round per poll, until each serves the planned result or
  * the time is up.
  */
@@ -103,7 +104,13 @@ int kmsdns__wait(struct kmsdns__pub *p)
     for (size_t i = 0; rc == KMSDNS_OK && i < n; i++) {
         struct kmsdns_pub_item *it = &p->r->items[i];
         size_t used = strlen(it->note);
-        if (kmsdns__alive(p, i) && done[i])
+        char srv[KMSDNS_ADDR_TEXT_MAX];
+        if (kmsdns__alive(p, i) && done[i] && p->ask_is_server) /* nothing else was asked */
+            snprintf(it->note + used, sizeof it->note - used,
+                     "%sserved by %s after %u s ([dns] server: the zone's other servers were not "
+                     "asked)",
+                     used ? "; " : "", kmsdns_addr_format(&p->ask, srv), p->r->waited);
+        else if (kmsdns__alive(p, i) && done[i])
             snprintf(it->note + used, sizeof it->note - used, "%sserved by every server after %u s",
                      used ? "; " : "", p->r->waited);
         else if (kmsdns__alive(p, i))

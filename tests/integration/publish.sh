@@ -144,8 +144,9 @@ ok "192.0.2.11 and 2001:db8::11 come and go; 127.0.0.11 stays"
 check "--wait polls until the server serves the result"
 run -c "$WORK/a.conf" --wait=10 --format json
 expect_rc 0 "publish --wait"
-jq -e '.domains | all(.note | test("served by every server after"))' <<<"$OUT" >/dev/null || fail "wait notes: $OUT"
-ok "served by every server"
+# [dns] server is set: only that server was asked, and the note says so
+jq -e --arg s "127.0.0.1:$PORT" '.domains | all(.note | test("served by " + $s + " after [0-9]+ s \\(\\[dns\\] server: the zone.s other servers were not asked\\)"))' <<<"$OUT" >/dev/null || fail "wait notes: $OUT"
+ok "served by 127.0.0.1:$PORT ([dns] server: the others were not asked)"
 
 check "a wrong TSIG secret is refused and said so"
 bad=$WORK/bad.key
