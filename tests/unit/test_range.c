@@ -11,47 +11,61 @@ static bool alerts(const char *text, double v)
     return verify_range_alerts(&r, v);
 }
 
-/* The Monitoring Plugins guidelines' examples, endpoints included. */
-static void test_guideline_table(void **state)
+/* A threshold, a value, and whether the value alerts. */
+static const struct alert_case {
+    const char *range;
+    double value;
+    bool alerts;
+} cases[] = {
+    /* the Monitoring Plugins guidelines' examples, endpoints included */
+    /* "10": outside 0..10 */
+    {"10", -1, true},
+    {"10", 0, false},
+    {"10", 10, false},
+    {"10", 10.001, true},
+    /* "10:": below 10 */
+    {"10:", 9.99, true},
+    {"10:", 10, false},
+    {"10:", 1e9, false},
+    /* "~:10": above 10 */
+    {"~:10", -1e9, false},
+    {"~:10", 10, false},
+    {"~:10", 10.5, true},
+    /* "10:20": outside 10..20 */
+    {"10:20", 9, true},
+    {"10:20", 10, false},
+    {"10:20", 20, false},
+    {"10:20", 21, true},
+    /* "@10:20": inside 10..20 */
+    {"@10:20", 9, false},
+    {"@10:20", 10, true},
+    {"@10:20", 20, true},
+    {"@10:20", 20.1, false},
+    /* other forms */
+    {"0.5", 0.6, true},   /* decimals */
+    {"-5:-1", -3, false}, /* negatives */
+    {"-5:-1", 0, true},
+    {":10", 11, true}, /* empty start: 0 */
+    {":10", -1, true},
+    {"~:", 1e12, false}, /* no bound at all: never */
+    {"@~:", 0, true},    /* inside everything: always */
+    {"@5", 0, true},     /* @N: inside 0..N */
+    {"@5", 6, false},
+};
+
+static void test_alerts(void **state)
 {
     (void)state;
-    /* "10": outside 0..10 */
-    assert_true(alerts("10", -1));
-    assert_false(alerts("10", 0));
-    assert_false(alerts("10", 10));
-    assert_true(alerts("10", 10.001));
-    /* "10:": below 10 */
-    assert_true(alerts("10:", 9.99));
-    assert_false(alerts("10:", 10));
-    assert_false(alerts("10:", 1e9));
-    /* "~:10": above 10 */
-    assert_false(alerts("~:10", -1e9));
-    assert_false(alerts("~:10", 10));
-    assert_true(alerts("~:10", 10.5));
-    /* "10:20": outside 10..20 */
-    assert_true(alerts("10:20", 9));
-    assert_false(alerts("10:20", 10));
-    assert_false(alerts("10:20", 20));
-    assert_true(alerts("10:20", 21));
-    /* "@10:20": inside 10..20 */
-    assert_false(alerts("@10:20", 9));
-    assert_true(alerts("@10:20", 10));
-    assert_true(alerts("@10:20", 20));
-    assert_false(alerts("@10:20", 20.1));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (alerts(cases[i].range, cases[i].value) != cases[i].alerts)
+            fail_msg("'%s' with %g: alerts is not %d", cases[i].range, cases[i].value,
+                     cases[i].alerts);
 }
 
-static void test_forms(void **state)
+/* An unset range never alerts. */
+static void test_unset(void **state)
 {
     (void)state;
-    assert_true(alerts("0.5", 0.6));   /* decimals */
-    assert_false(alerts("-5:-1", -3)); /* negatives */
-    assert_true(alerts("-5:-1", 0));
-    assert_true(alerts(":10", 11)); /* empty start: 0 */
-    assert_true(alerts(":10", -1));
-    assert_false(alerts("~:", 1e12)); /* no bound at all: never */
-    assert_true(alerts("@~:", 0));    /* inside everything: always */
-    assert_true(alerts("@5", 0));     /* @N: inside 0..N */
-    assert_false(alerts("@5", 6));
     struct verify_range none = {0};
     assert_false(verify_range_alerts(&none, 1e9));
 }
@@ -74,7 +88,7 @@ static void test_not_a_range(void **state)
 
 TEST_MAIN(NULL, NULL,
           {
-              cmocka_unit_test(test_guideline_table),
-              cmocka_unit_test(test_forms),
+              cmocka_unit_test(test_alerts),
+              cmocka_unit_test(test_unset),
               cmocka_unit_test(test_not_a_range),
           })
