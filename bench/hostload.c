@@ -13,8 +13,7 @@
  * stderr.
  */
 #define _GNU_SOURCE /* MSG_NOSIGNAL, SOCK_NONBLOCK */
-#include "kmsdns/addr.h"
-#include "kmsdns/error.h"
+#include "bench_addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -113,18 +112,6 @@ static uint64_t parse_num(const char *s, uint64_t min, uint64_t max, const char 
     if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0 || v < min || v > max)
         misuse(what, s);
     return (uint64_t)v;
-}
-
-/* ADDR:PORT or [ADDR]:PORT, read by the library's parser (a port is required). */
-static bool parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-    struct kmsdns_addr a;
-    if (kmsdns_addr_parse(s, 0, KMSDNS_ADDR_PORT_ALLOWED, &a, NULL) != KMSDNS_OK ||
-        kmsdns_addr_port(&a) == 0)
-        return false;
-    *ss = a.ss;
-    *len = a.len;
-    return true;
 }
 
 static void set_prefix(struct opts *o, const char *s)

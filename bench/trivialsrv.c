@@ -11,8 +11,7 @@
  * SIGTERM or SIGINT.
  */
 #define _GNU_SOURCE /* accept4, MSG_NOSIGNAL */
-#include "kmsdns/addr.h"
-#include "kmsdns/error.h"
+#include "bench_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,18 +47,6 @@ struct srv {
     size_t nseen;
     bool stopping;
 };
-
-/* ADDR:PORT or [ADDR]:PORT, read by the library's parser (a port is required). */
-static bool parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-    struct kmsdns_addr a;
-    if (kmsdns_addr_parse(s, 0, KMSDNS_ADDR_PORT_ALLOWED, &a, NULL) != KMSDNS_OK ||
-        kmsdns_addr_port(&a) == 0)
-        return false;
-    *ss = a.ss;
-    *len = a.len;
-    return true;
-}
 
 static void parse_args(int argc, char **argv, struct sockaddr_storage *ss, socklen_t *len)
 {
