@@ -33,12 +33,9 @@ dead_port=$(free_port)
 check "verify --output: a symlink at the old temporary name is never followed"
 # In a new PID namespace the program is PID 1, so the old name was PATH.tmp.1.
 plant "$SHARED/kms.prom.tmp.1"
-set +e
-unshare --pid --fork --mount-proc "$VERIFY" --domain corp.test --server "127.0.0.1:$dead_port" \
-  --timeout 200 --retries 0 --format prometheus --output "$SHARED/kms.prom" 2>"$WORK/v.err"
-rc=$?
-set -e
-[ "$rc" -eq 3 ] || fail "verify exit $rc (want 3, nothing answered): $(cat "$WORK/v.err")"
+run_cmd unshare --pid --fork --mount-proc "$VERIFY" --domain corp.test --server "127.0.0.1:$dead_port" \
+  --timeout 200 --retries 0 --format prometheus --output "$SHARED/kms.prom"
+expect_rc 3 "verify --output (nothing answered)"
 victim_intact "verify --output"
 grep -q '^kmsdns_verify_' "$SHARED/kms.prom" || fail "no report written"
 [ "$(stat -c '%U %a' "$SHARED/kms.prom")" = "root 644" ] || fail "report owner/mode: $(stat -c '%U %a' "$SHARED/kms.prom")"
@@ -71,17 +68,14 @@ key "kms1-update" {
 K
 chmod 0600 "$KEY"
 SECRET=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8
-no_secret() { ! grep -q "$SECRET" "$1" || fail "$2 printed the secret: $(cat "$1")"; }
+# no_secret WHAT: the last run printed nothing of the key's secret.
+no_secret() { ! output | grep -q "$SECRET" || fail "$1 printed the secret: $(show)"; }
 
 check "a key file given as a list: refused, nothing of it echoed"
-set +e
-"$VERIFY" --domains-from "$KEY" --server "127.0.0.1:$dead_port" >"$WORK/out" 2>"$WORK/err"
-rc=$?
-set -e
-[ "$rc" -eq 3 ] || fail "verify --domains-from KEY: exit $rc"
-no_secret "$WORK/err" "verify --domains-from KEY"
-no_secret "$WORK/out" "verify --domains-from KEY"
-grep -q "kms1.key:1: this looks like a TSIG key file" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
+run_cmd "$VERIFY" --domains-from "$KEY" --server "127.0.0.1:$dead_port"
+expect_rc 3 "verify --domains-from KEY"
+no_secret "verify --domains-from KEY"
+grep -q "kms1.key:1: this looks like a TSIG key file" <<<"$ERR" || fail "no clear message: $ERR"
 cat >"$WORK/pub.conf" <<EOF
 [host]
 fqdn = kms1.corp.test
@@ -90,47 +84,35 @@ server = 127.0.0.1:$dead_port
 [publish]
 list-file = $KEY
 EOF
-set +e
-"$PUBLISH" -c "$WORK/pub.conf" --plan >"$WORK/out" 2>"$WORK/err"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "publish with list-file = KEY: exit $rc"
-no_secret "$WORK/err" "publish list-file = KEY"
-no_secret "$WORK/out" "publish list-file = KEY"
-grep -q "kms1.key:[0-9]*: this looks like a TSIG key file" "$WORK/err" || fail "no clear message: $(cat "$WORK/err")"
+run_cmd "$PUBLISH" -c "$WORK/pub.conf" --plan
+expect_rc 2 "publish with list-file = KEY"
+no_secret "publish list-file = KEY"
+grep -q "kms1.key:[0-9]*: this looks like a TSIG key file" <<<"$ERR" || fail "no clear message: $ERR"
 ok "exit 3 / 2, FILE:LINE says it is a key file, no secret"
 
 check "--domains-from: a long comment is one line, an over-long line is refused"
 { printf '# %01200d tail.of.the.comment\n' 0; echo "corp.test"; } >"$WORK/list"
-set +e
-"$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port" --timeout 200 --retries 0 \
-  --format json >"$WORK/out" 2>"$WORK/err"
-set -e
-jq -e '[.domains[].domain] == ["corp.test"]' "$WORK/out" >/dev/null ||
-  fail "the comment's tail was audited: $(jq -c '[.domains[].domain]' "$WORK/out" 2>&1) $(cat "$WORK/err")"
+run_cmd "$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port" --timeout 200 \
+  --retries 0 --format json
+jq -e '[.domains[].domain] == ["corp.test"]' <<<"$OUT" >/dev/null ||
+  fail "the comment's tail was audited: $(jq -c '[.domains[].domain]' <<<"$OUT" 2>&1) $ERR"
 { echo "corp.test"; printf 'a%.0s' $(seq 5000); echo; } >"$WORK/list"
-set +e
-"$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port" >"$WORK/out" 2>"$WORK/err"
-rc=$?
-set -e
-[ "$rc" -eq 3 ] && grep -q "list:2: line longer than 4096 bytes" "$WORK/err" ||
-  fail "over-long line: exit $rc, $(cat "$WORK/err")"
-[ ! -s "$WORK/out" ] || fail "something was audited before the list was refused"
+run_cmd "$VERIFY" --domains-from "$WORK/list" --server "127.0.0.1:$dead_port"
+[ "$RC" -eq 3 ] && grep -q "list:2: line longer than 4096 bytes" <<<"$ERR" ||
+  fail "over-long line: exit $RC, $ERR"
+[ -z "$OUT" ] || fail "something was audited before the list was refused"
 ok "one domain audited; line 2 refused as FILE:LINE before any query"
 
 check "kmsdns-client --status: a host's escapes never reach the terminal"
 hport=$(free_port)
 start_bg "$hport" tcp "$RPCLISTENER" "$hport" hostile
 lpid=$BG_PID
-set +e
-"$CLIENT" --status --kms "127.0.0.1:$hport" >"$WORK/out" 2>"$WORK/err"
-rc=$?
-set -e
+run_cmd "$CLIENT" --status --kms "127.0.0.1:$hport"
 stop_bg "$lpid"
-LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x80-\xff]' "$WORK/out" "$WORK/err" &&
-  fail "control bytes printed: $(od -c "$WORK/out" "$WORK/err" | head)"
-[ "$rc" -eq 3 ] || fail "--status exit $rc for a garbled answer (want 3)"
-grep -q "not a host protocol v1 answer" "$WORK/err" || fail "no message: $(cat "$WORK/err")"
+output | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f\x80-\xff]' &&
+  fail "control bytes printed: $(output | od -c | head)"
+expect_rc 3 "--status for a garbled answer"
+grep -q "not a host protocol v1 answer" <<<"$ERR" || fail "no message: $ERR"
 ok "refused as not protocol v1 (exit 3), escapes shown as text"
 
 check "a run that holds a TSIG key cannot dump core and is not dumpable"
