@@ -24,36 +24,29 @@ NSU
 }
 cleanup() { nsu "$LAB_NAMED_PORT" -k "$LAB_TSIG_KEY" <<<"update delete $OWNER SRV" || true; }
 at_exit cleanup
-probe() { # PROBE: runs kmsdns-verify, sets RC and OUT (JSON)
-  set +e
-  OUT=$("$VER" --domain sales.example.test --server "127.0.0.1:$LAB_NAMED_PORT" --probe "$1" \
-    --timeout 1000 --format json 2>"$WORK/err")
-  RC=$?
-  set -e
+probe() { # PROBE RC WHAT: kmsdns-verify --probe PROBE exits RC (OUT: its JSON)
+  run_cmd "$VER" --domain sales.example.test --server "127.0.0.1:$LAB_NAMED_PORT" --probe "$1" \
+    --timeout 1000 --format json
+  expect_rc "$2" "$3"
 }
 problem() { jq -r '[.domains[0].problems[] | .code + ": " + .message] | join("; ")' <<<"$OUT"; }
 
 check "tcp: a listening port is fine, a closed one is probe-failed"
 point_to "$ACK"
-probe tcp
-[ "$RC" -eq 0 ] || fail "listening port: exit $RC: $OUT"
+probe tcp 0 "listening port"
 ok "127.0.0.1:$ACK accepts: ok, exit 0"
 point_to "$DEAD"
-probe tcp
-[ "$RC" -eq 2 ] || fail "closed port: exit $RC: $OUT"
+probe tcp 2 "closed port"
 grep -q "^probe-failed: ns1.example.test (127.0.0.1:$DEAD): connection refused" <<<"$(problem)" ||
   fail "message: $(problem)"
 ok "$(problem)"
 
 check "rpc: the bind must be acknowledged"
 point_to "$ACK"
-probe rpc
-[ "$RC" -eq 0 ] || fail "bind_ack: exit $RC: $OUT"
+probe rpc 0 "bind_ack"
 ok "a listener that answers bind_ack: ok"
 point_to "$CLOSE"
-probe tcp
-[ "$RC" -eq 0 ] || fail "the close listener accepts TCP: exit $RC: $OUT"
-probe rpc
-[ "$RC" -eq 2 ] || fail "close: exit $RC: $OUT"
+probe tcp 0 "the close listener accepts TCP"
+probe rpc 2 "close"
 grep -q "RPC bind: closed without answering the bind" <<<"$(problem)" || fail "message: $(problem)"
 ok "tcp passes, rpc fails: $(problem)"
