@@ -92,6 +92,17 @@ static size_t talk(const char *reply, char *buf, size_t cap, unsigned timeout_ms
     return n;
 }
 
+/* A talk() with buf[cap] that must fail (no answer): the reason it gives. */
+static const char *talk_fails(const char *reply, size_t cap, unsigned timeout_ms)
+{
+    char buf[CLIENT_REPLY_MAX];
+    const char *why;
+    struct host h;
+    assert_true(cap <= sizeof buf);
+    assert_int_equal(talk(reply, buf, cap, timeout_ms, &why, &h), 0);
+    return why;
+}
+
 static void test_answer_line(void **state)
 {
     (void)state;
@@ -109,34 +120,22 @@ static void test_answer_line(void **state)
 static void test_closed_without_answer(void **state)
 {
     (void)state;
-    char buf[64];
-    const char *why;
-    struct host h;
-    assert_int_equal(talk("", buf, sizeof buf, 2000, &why, &h), 0);
-    assert_string_equal(why, "closed without an answer");
-    assert_int_equal(talk("OK count=1", buf, sizeof buf, 2000, &why, &h), 0);
-    assert_string_equal(why, "answer not ended by a newline");
+    assert_string_equal(talk_fails("", 64, 2000), "closed without an answer");
+    assert_string_equal(talk_fails("OK count=1", 64, 2000), "answer not ended by a newline");
 }
 
 static void test_line_too_long(void **state)
 {
     (void)state;
-    char buf[16];
-    const char *why;
-    struct host h;
-    assert_int_equal(talk("OK count=1 threshold=25 activated=0\n", buf, sizeof buf, 2000, &why, &h),
-                     0);
-    assert_string_equal(why, "answer line too long");
+    assert_string_equal(talk_fails("OK count=1 threshold=25 activated=0\n", 16, 2000),
+                        "answer line too long");
 }
 
 static void test_silence_until_the_deadline(void **state)
 {
     (void)state;
-    char buf[64];
-    const char *why;
-    struct host h;
     uint64_t t0 = kmsdns_now_ms();
-    assert_int_equal(talk(NULL, buf, sizeof buf, 150, &why, &h), 0);
+    const char *why = talk_fails(NULL, 64, 150);
     uint64_t took = kmsdns_now_ms() - t0;
     assert_string_equal(why, strerror(ETIMEDOUT));
     assert_true(took >= 150);
@@ -162,37 +161,38 @@ static void test_refused(void **state)
     assert_string_equal(why, strerror(ECONNREFUSED));
 }
 
+/* One client_ask() of a host answering reply: whether it read a v1 answer. */
+static bool ask(const char *reply, struct kmsdns_hostproto_reply *r, char why[CLIENT_QUOTE_BUF])
+{
+    struct kmsdns_addr a;
+    struct host h;
+    host_start(&h, reply, &a);
+    bool answered = client_ask(&a, request, strlen(request), 2, r, why);
+    host_stop(&h);
+    return answered;
+}
+
 /* client_ask(): OK and ERR are v1 answers; anything else comes back quoted. */
 static void test_ask_parses_or_quotes(void **state)
 {
     (void)state;
-    struct kmsdns_addr a;
-    struct host h;
     struct kmsdns_hostproto_reply r;
     char why[CLIENT_QUOTE_BUF];
 
-    host_start(&h, "OK count=26 threshold=25 activated=1 validity=259200 renewal=10080 retry=120\n",
-               &a);
-    assert_true(client_ask(&a, request, strlen(request), 2, &r, why));
-    host_stop(&h);
+    assert_true(ask(
+        "OK count=26 threshold=25 activated=1 validity=259200 renewal=10080 retry=120\n", &r, why));
     assert_true(r.ok);
     assert_int_equal(r.answer.count, 26);
     assert_true(r.answer.activated);
 
-    host_start(&h, "ERR edition-not-covered no such edition\n", &a);
-    assert_true(client_ask(&a, request, strlen(request), 2, &r, why));
-    host_stop(&h);
+    assert_true(ask("ERR edition-not-covered no such edition\n", &r, why));
     assert_false(r.ok);
     assert_string_equal(r.code, "edition-not-covered");
 
-    host_start(&h, "HELLO\x01 world\n", &a);
-    assert_false(client_ask(&a, request, strlen(request), 2, &r, why));
-    host_stop(&h);
+    assert_false(ask("HELLO\x01 world\n", &r, why));
     assert_string_equal(why, "HELLO. world");
 
-    host_start(&h, "", &a);
-    assert_false(client_ask(&a, request, strlen(request), 2, &r, why));
-    host_stop(&h);
+    assert_false(ask("", &r, why));
     assert_string_equal(why, "closed without an answer");
 }
 

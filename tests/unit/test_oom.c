@@ -83,14 +83,21 @@ static const char *list_data;
 static size_t list_len;
 static const char *list_source;
 
-static int publist_call(void)
+/* A fresh diagnostic and an empty list; NULL, said in d, when there is no memory for it. */
+static kmsdns_publist *new_list(void)
 {
     kmsdns_diag_init(&d);
     kmsdns_publist *pl = kmsdns_publist_new();
-    if (pl == NULL) {
+    if (pl == NULL)
         kmsdns_diag_set(&d, KMSDNS_NOMEM, NULL, 0, "out of memory");
+    return pl;
+}
+
+static int publist_call(void)
+{
+    kmsdns_publist *pl = new_list();
+    if (pl == NULL)
         return KMSDNS_NOMEM;
-    }
     int rc = kmsdns_publist_load_buffer(pl, list_data, list_len, list_source, &d);
     if (rc == KMSDNS_OK)
         rc = kmsdns_publist_add(pl, "added.test,3,4", "cfg", 7, &d);
@@ -102,12 +109,9 @@ static int publist_call(void)
 
 static int default_call(void)
 {
-    kmsdns_diag_init(&d);
-    kmsdns_publist *pl = kmsdns_publist_new();
-    if (pl == NULL) {
-        kmsdns_diag_set(&d, KMSDNS_NOMEM, NULL, 0, "out of memory");
+    kmsdns_publist *pl = new_list();
+    if (pl == NULL)
         return KMSDNS_NOMEM;
-    }
     int rc = kmsdns_publist_default(pl, "kms1.corp.test", &d);
     kmsdns_publist_free(pl);
     return rc;
