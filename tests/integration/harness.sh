@@ -177,6 +177,16 @@ expect_eq() {
   ok "$1: $2"
 }
 
+# ---- kmsdns-publish's JSON report (OUT of the last run) ----------------------------
+# pub_count FILTER: how many of its domains and addresses match the jq condition FILTER.
+pub_count() { jq "[.domains[], .addresses[]] | map(select($1)) | length" <<<"$OUT"; }
+# expect_nothing_sent WHAT: the last run exited 0 without sending an UPDATE, took no
+# server for AD DNS and refreshed nothing (refresh = auto, nothing to change).
+expect_nothing_sent() {
+  expect 0 '"updates_sent": 0' "$1"
+  [ "$(pub_count '.ad_dns or .refreshed')" = 0 ] || fail "$1: recognised as AD DNS or refreshed: $OUT"
+}
+
 # ---- the lab: DNS on loopback ------------------------------------------------------
 # q PORT NAME TYPE: the answer RRs' data (dig +short), sorted.
 q() { dig +norec +short +time=2 +tries=2 -p "$1" @127.0.0.1 "$2" "$3" | sort; }
