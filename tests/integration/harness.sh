@@ -191,6 +191,22 @@ expect_nothing_sent() {
 # q PORT NAME TYPE: the answer RRs' data (dig +short), sorted.
 q() { dig +norec +short +time=2 +tries=2 -p "$1" @127.0.0.1 "$2" "$3" | sort; }
 
+# The SRV owners of the three domains the lab's publish tests use (zones/lab): corp
+# and hq.corp in the zone corp.example.test, branch in example.test.
+CORP=_vlmcs._tcp.corp.example.test
+HQ=_vlmcs._tcp.hq.corp.example.test
+BRANCH=_vlmcs._tcp.branch.example.test
+# clean_publish_srv PORT: deletes their SRV RRsets on 127.0.0.1:PORT with the lab's
+# TSIG key (one UPDATE per zone); never fails, for cleanups.
+clean_publish_srv() {
+  nsu "$1" -k "$LAB_TSIG_KEY" <<NSU || true
+update delete $CORP SRV
+update delete $HQ SRV
+send
+update delete $BRANCH SRV
+NSU
+}
+
 # nsu PORT AUTH... <<< COMMANDS: runs nsupdate against 127.0.0.1:PORT with
 # the given auth options (-k KEYFILE | -g), the commands from stdin, one
 # "send" appended. Sets NSU_RC and NSU_OUT; never fails by itself.

@@ -20,9 +20,6 @@ knot) PORT=$LAB_KNOT_PORT LOG=$LAB_KNOT_LOG OKPAT="ACL, allowed, action update" 
 *) fail "server kind is named or knot" ;;
 esac
 T="publish_$SERVER"
-CORP=_vlmcs._tcp.corp.example.test
-HQ=_vlmcs._tcp.hq.corp.example.test
-BRANCH=_vlmcs._tcp.branch.example.test
 
 # conf FILE [extra lines...]: a config for kms1 against this server
 conf() {
@@ -47,12 +44,8 @@ wait_log() {
   return 0
 }
 cleanup_records() {
+  clean_publish_srv "$PORT"
   nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true
-update delete $CORP SRV
-update delete $HQ SRV
-send
-update delete $BRANCH SRV
-send
 update delete kms1.example.test AAAA
 update delete kms1.example.test A 192.0.2.11
 NSU

@@ -12,9 +12,6 @@ PROXY=${3:?path to badproxy}
 PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
 T=publish_gss
 PORT=$LAB_NAMED_PORT
-CORP=_vlmcs._tcp.corp.example.test
-HQ=_vlmcs._tcp.hq.corp.example.test
-BRANCH=_vlmcs._tcp.branch.example.test
 export KRB5CCNAME="FILE:$WORK/user.ccache" # must never be written with a keytab
 
 conf() { # HOST(kms1|kms2) [extra [dns] lines...]
@@ -29,14 +26,7 @@ conf() { # HOST(kms1|kms2) [extra [dns] lines...]
   printf 'domain = branch.example.test,5,0\n'
 }
 j() { jq -r "$1" <<<"$OUT"; }
-cleanup_records() {
-  nsu "$PORT" -k "$LAB_TSIG_KEY" <<NSU || true
-update delete $CORP SRV
-update delete $HQ SRV
-send
-update delete $BRANCH SRV
-NSU
-}
+cleanup_records() { clean_publish_srv "$PORT"; }
 cleanup_records
 [ -z "$(q "$PORT" "$CORP" SRV)$(q "$PORT" "$BRANCH" SRV)" ] || fail "could not clean the records up before the test"
 at_exit cleanup_records
@@ -172,9 +162,4 @@ check "a server without GSS-TSIG (knotd) says so"
 sed "s/^server = .*/server = 127.0.0.1:$LAB_KNOT_PORT/" "$WORK/kms1.conf" >"$WORK/knot.conf"
 run -c "$WORK/knot.conf"
 expect 1 "it does not negotiate GSS-TSIG" "knotd"
-nsu "$LAB_KNOT_PORT" -k "$LAB_TSIG_KEY" <<NSU || true
-update delete $CORP SRV
-update delete $HQ SRV
-send
-update delete $BRANCH SRV
-NSU
+clean_publish_srv "$LAB_KNOT_PORT"
