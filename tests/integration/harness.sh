@@ -330,6 +330,13 @@ ad_admin_clean() {
       -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" --use-kerberos=off -s "$AD_SMB_CONF" >/dev/null 2>&1 || true
   done < <(dig +norec +short @"$AD_DC_IP" SRV "_vlmcs._tcp.$AD_ZONE" | awk '{print $4" "$3" "$1" "$2}')
 }
+# ad_start_clean: no SRV RR at _vlmcs._tcp of the zone, now (fails if one is left)
+# and again at exit.
+ad_start_clean() {
+  at_exit ad_admin_clean
+  ad_admin_clean
+  [ -z "$(ad_served)" ] || fail "could not clean _vlmcs._tcp.$AD_ZONE up first"
+}
 # ad_kms_conf N PORT [EXTRA-DNS-LINE]: the config of KMS host kmsN (1 or 2) publishing
 # into the zone with GSS-TSIG from its keytab, straight to the DC.
 ad_kms_conf() {

@@ -13,13 +13,9 @@
 [ $# -eq 2 ] || { echo "usage: $0 AD_DIR PATH_TO_kmsdns-publish" >&2; exit 2; }
 PUB=$2
 PROG=$PUB # run ARGS...: kmsdns-publish ARGS (harness.sh)
-OWNER=_vlmcs._tcp.$AD_ZONE
 served() { ad_served; }
-admin_clean() { ad_admin_clean; }
-at_exit admin_clean
 conf() { ad_kms_conf "$1" "${PORT_KMS:-1688}" "${2:-}"; } # N [extra [dns] line]
-admin_clean
-[ -z "$(served)" ] || fail "could not clean $OWNER up first"
+ad_start_clean
 conf 1 >"$WORK/kms1.conf"
 conf 2 >"$WORK/kms2.conf"
 

@@ -21,11 +21,8 @@ OWNER=_vlmcs._tcp.$AD_ZONE
 KPORT=$(free_port) # the KMS port in the records, and the one kmsdns-hostd listens on
 served() { ad_served; }
 stamp() { "$RECS" get "$AD_DIR" _vlmcs._tcp | awk -v t="kms$1.$AD_ZONE" '$1 == "SRV" && $5 == t { print $6 }'; }
-admin_clean() { ad_admin_clean; }
-at_exit admin_clean
 conf() { ad_kms_conf "$1" "$KPORT" "${2:-}"; } # N [extra [dns] line]
-admin_clean
-[ -z "$(served)" ] || fail "could not clean $OWNER up first"
+ad_start_clean
 conf 1 >"$WORK/kms1.conf"
 conf 2 >"$WORK/kms2.conf"
 conf 1 "refresh = no" >"$WORK/kms1-no.conf"
@@ -129,7 +126,7 @@ wait "$HOSTD_PID" || fail "kmsdns-hostd exited $? on SIGTERM"
 check "a refresh the DC refuses fails (exit 1) and leaves the record as it was"
 # the admin's own static copy of kms1's record: the name is the admin's, and
 # kms1 (no rights on it) may not delete-and-add it
-admin_clean
+ad_admin_clean
 samba-tool dns add "$AD_DC_IP" "$AD_ZONE" _vlmcs._tcp SRV "kms1.$AD_ZONE $KPORT 0 100" \
   -U "$AD_ADMIN_USER%$AD_ADMIN_PASS" --use-kerberos=off -s "$AD_SMB_CONF" >/dev/null 2>&1 || fail "samba-tool dns add failed"
 run -c "$WORK/kms1.conf" --refresh

@@ -23,10 +23,7 @@ WAIT=${KMSDNS_AD_SCAV_WAIT:-90}
 KPORT=$(free_port)
 served() { ad_served; }
 stamp() { "$RECS" get "$AD_DIR" _vlmcs._tcp | awk -v t="kms$1.$AD_ZONE" '$1 == "SRV" && $5 == t { print $6 }'; }
-admin_clean() { ad_admin_clean; }
-at_exit admin_clean
-admin_clean
-[ -z "$(served)" ] || fail "could not clean $OWNER up first"
+ad_start_clean
 ad_kms_conf 1 "$KPORT" >"$WORK/kms1.conf"
 ad_kms_conf 2 "$KPORT" >"$WORK/kms2.conf"
 chmod 600 "$WORK"/*.conf

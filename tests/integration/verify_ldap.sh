@@ -18,12 +18,9 @@
 VERIFY=$2
 PUB=$3
 PROG=$VERIFY
-OWNER=_vlmcs._tcp.$AD_ZONE
 SRV_DN="DC=_vlmcs._tcp,DC=$AD_ZONE,CN=MicrosoftDNS,DC=DomainDnsZones"
 ZONE_DN="DC=$AD_ZONE,CN=MicrosoftDNS,DC=DomainDnsZones"
 served() { ad_served; }
-admin_clean() { ad_admin_clean; }
-at_exit admin_clean
 
 # samdb MODE DN ARG: on the DC's sam.ldb (DN relative to the domain DN).
 # set DN HOURS_AGO|static: the SRV records' dwTimeStamp; prints the stamp.
@@ -76,8 +73,7 @@ verify() { run -c "$1" --server "$AD_DC_IP" --ldap --format json "${@:2}"; }
 jrec() { jq -r ".domains[0].servers[0].records[0].$1" <<<"$OUT"; }
 jproblem() { jq -r "[.domains[0].servers[0].problems[] | select(.code == \"$1\")][0].$2" <<<"$OUT"; }
 
-admin_clean
-[ -z "$(served)" ] || fail "could not clean $OWNER up first"
+ad_start_clean
 # The DC's LDAP service comes up a moment after its DNS and KDC (what the fixture waits for).
 for _ in $(seq 1 60); do timeout 1 bash -c ": </dev/tcp/$AD_DC_IP/389" 2>/dev/null && break; sleep 0.5; done
 # A real DC registers ldap/<its name> (samba_spnupdate, Windows at promotion);
