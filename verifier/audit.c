@@ -25,11 +25,12 @@
 #define MAX_SERVERS 16
 #define MAX_NS KMSDNS__AUDIT_MAX_NS
 
-enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR, Q_NEAR };
+enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR, Q_NEAR, Q_DNSKEY };
 
 struct chan;
 struct slot;
 struct engine;
+struct zkeys;
 
 struct query {
     struct query *next; /* in its channel's wait list */
@@ -42,8 +43,28 @@ struct query {
     uint8_t *wire;
     size_t len;
     struct kmsdns_tsig_request *req; /* when signed: to verify the answer with */
+    struct zkeys *zk;                /* Q_DNSKEY: the zone and server it asks for */
     struct kmsdns_exchange x;        /* while submitted */
 };
+
+/* One zone on one server: its DNSKEY question, asked once for the whole run
+ * (so a signed zone, or an unsigned one, costs one query per zone and server
+ * whatever its number of domains), and the domains waiting for the answer. */
+struct zkeys {
+    struct zkeys *next; /* in its hash bucket */
+    struct chan *ch;
+    char *zone;
+    bool done;          /* the answer (or the failure) came */
+    bool zone_signed;   /* an authoritative NOERROR with a DNSKEY RRset at the apex */
+    ldns_rr_list *keys; /* that RRset (owned) */
+    struct zwait {
+        struct slot *s;
+        unsigned server;
+    } * wait; /* malloc'd */
+    size_t nwait;
+};
+
+#define ZKEYS_BUCKETS 4096
 
 /* A server asked: its queries in flight and those waiting for room. */
 struct chan {
@@ -84,8 +105,9 @@ struct engine {
     double tokens;
     uint64_t last; /* kmsdns_now_ms() of the last token refill */
     int rc;
-    double deadline; /* now_s() by which the run ends (--time-limit), or 0 */
-    bool expired;    /* past it: nothing is sent, what is queued completes at once */
+    double deadline;      /* now_s() by which the run ends (--time-limit), or 0 */
+    bool expired;         /* past it: nothing is sent, what is queued completes at once */
+    struct zkeys **zkeys; /* ZKEYS_BUCKETS buckets (calloc'd) */
 };
 
 static double now_s(void)
@@ -170,6 +192,7 @@ static void check_tsig(struct engine *e, struct slot *s, const struct query *q, 
     snprintf(o->tsig_error, sizeof o->tsig_error, "the signed %s query's answer: %s%s",
              q->kind == Q_SRV || q->kind == Q_NEAR ? "SRV"
              : q->kind == Q_SOA                    ? "SOA"
+             : q->kind == Q_DNSKEY                 ? "DNSKEY"
                                                    : "A/AAAA",
              rc == KMSDNS_UNSIGNED ? "not signed" : kmsdns_strerror(rc),
              chk.error == KMSDNS_TSIG_BADKEY ? " (the server does not accept this key for queries)"
@@ -177,13 +200,38 @@ static void check_tsig(struct engine *e, struct slot *s, const struct query *q, 
                                              : "");
 }
 
-static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, const char *name,
-               uint16_t type, bool rd, unsigned server, unsigned target)
+/* EDNS0 (RFC 6891) with the DO bit (RFC 3225), so that a signed zone's
+ * answers carry their RRSIGs: an OPT RR (root owner, type 41, a 1232-byte UDP
+ * payload, DO set) as the query's one additional record, before any TSIG.
+ * On every SRV, A/AAAA and DNSKEY query to an audited server, signed zone or
+ * not: the zone is known only from the SOA answer asked at the same time, and
+ * waiting for it would double the time a silent server takes to be declared
+ * unreachable. An unsigned zone answers with the same records (and an OPT);
+ * the larger payload spares a TCP retry for big RRsets. */
+#define EDNS_PAYLOAD 1232
+static int add_do(struct query *q)
+{
+    static const uint8_t opt[11] = {0, 0, 41, EDNS_PAYLOAD >> 8, EDNS_PAYLOAD & 0xff, 0, 0, 0x80,
+                                    0, 0, 0};
+    uint8_t *w = realloc(q->wire, q->len + sizeof opt);
+    if (w == NULL)
+        return KMSDNS_NOMEM;
+    memcpy(w + q->len, opt, sizeof opt);
+    q->len += sizeof opt;
+    w[11] = 1; /* ARCOUNT (kmsdns_msg_query writes none) */
+    q->wire = w;
+    return KMSDNS_OK;
+}
+
+/* A query, not yet queued (enqueue() does): NULL when out of memory. */
+static struct query *make_query(struct engine *e, struct slot *s, struct chan *c, enum kind k,
+                                const char *name, uint16_t type, bool rd, unsigned server,
+                                unsigned target)
 {
     struct query *q = calloc(1, sizeof *q);
     if (q == NULL || kmsdns_msg_query(name, type, rd, &q->wire, &q->len) != KMSDNS_OK) {
         free(q);
-        return KMSDNS_NOMEM;
+        return NULL;
     }
     *q = (struct query){.e = e,
                         .ch = c,
@@ -194,11 +242,20 @@ static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, co
                         .type = type,
                         .wire = q->wire,
                         .len = q->len};
-    if (e->o->signer != NULL && k >= Q_SRV && sign(e, q) != KMSDNS_OK) {
+    bool dnssec = !rd && (k == Q_SRV || k == Q_ADDR || k == Q_DNSKEY);
+    if ((dnssec && add_do(q) != KMSDNS_OK) ||
+        (e->o->signer != NULL && k >= Q_SRV && sign(e, q) != KMSDNS_OK)) {
         free(q->wire);
+        free(q->req);
         free(q);
-        return KMSDNS_NOMEM;
+        return NULL;
     }
+    return q;
+}
+
+/* Queues q on its server's channel and sends what the bounds allow. */
+static int enqueue(struct engine *e, struct slot *s, struct chan *c, struct query *q)
+{
     if (c->tail != NULL)
         c->tail->next = q;
     else
@@ -207,6 +264,188 @@ static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, co
     s->pending++;
     pump(e, c);
     return e->rc; /* a query that could not be started stops the run */
+}
+
+static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, const char *name,
+               uint16_t type, bool rd, unsigned server, unsigned target)
+{
+    struct query *q = make_query(e, s, c, k, name, type, rd, server, target);
+    return q != NULL ? enqueue(e, s, c, q) : KMSDNS_NOMEM;
+}
+
+/* ---- signed zones: one DNSKEY question per zone and server ------------------- */
+
+static size_t zkeys_bucket(const struct chan *c, const char *zone)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)c;
+    for (const char *p = zone; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    return (size_t)(h % ZKEYS_BUCKETS);
+}
+
+static struct zkeys *zkeys_find(const struct engine *e, const struct chan *c, const char *zone)
+{
+    if (e->zkeys == NULL)
+        return NULL;
+    for (struct zkeys *z = e->zkeys[zkeys_bucket(c, zone)]; z != NULL; z = z->next)
+        if (z->ch == c && strcmp(z->zone, zone) == 0)
+            return z;
+    return NULL;
+}
+
+/* The entry of zone at c, made when new (not asked yet); NULL when out of memory. */
+static struct zkeys *zkeys_get(struct engine *e, struct chan *c, const char *zone)
+{
+    struct zkeys *z = zkeys_find(e, c, zone);
+    if (z != NULL)
+        return z;
+    if (e->zkeys == NULL && (e->zkeys = calloc(ZKEYS_BUCKETS, sizeof *e->zkeys)) == NULL)
+        return NULL;
+    if ((z = calloc(1, sizeof *z)) == NULL || (z->zone = strdup(zone)) == NULL) {
+        free(z);
+        return NULL;
+    }
+    z->ch = c;
+    size_t b = zkeys_bucket(c, zone);
+    z->next = e->zkeys[b];
+    e->zkeys[b] = z;
+    return z;
+}
+
+static void zkeys_free_all(struct engine *e)
+{
+    for (size_t b = 0; e->zkeys != NULL && b < ZKEYS_BUCKETS; b++)
+        for (struct zkeys *z = e->zkeys[b], *n; z != NULL; z = n) {
+            n = z->next;
+            ldns_rr_list_deep_free(z->keys);
+            free(z->wait);
+            free(z->zone);
+            free(z);
+        }
+    free(e->zkeys);
+    e->zkeys = NULL;
+}
+
+/* The server's SOA answer named its zone: the domain waits for that zone's
+ * DNSKEY answer from that server, asked by the first domain to get there
+ * (got_keys releases the waiting domains). Nothing when it came already. */
+static void want_keys(struct engine *e, struct slot *s, unsigned server)
+{
+    const struct kmsdns_server_obs *o = &s->obs[server];
+    if (o->client_view || o->zone[0] == '\0')
+        return;
+    struct zkeys *z = zkeys_get(e, s->chans[server], o->zone);
+    if (z == NULL) {
+        e->rc = KMSDNS_NOMEM;
+        return;
+    }
+    if (z->done)
+        return;
+    struct zwait *v = realloc(z->wait, (z->nwait + 1) * sizeof *v);
+    if (v == NULL) {
+        e->rc = KMSDNS_NOMEM;
+        return;
+    }
+    z->wait = v;
+    v[z->nwait++] = (struct zwait){.s = s, .server = server};
+    s->pending++;
+    if (z->nwait > 1)
+        return; /* asked already */
+    struct query *q = make_query(e, s, s->chans[server], Q_DNSKEY, z->zone, LDNS_RR_TYPE_DNSKEY,
+                                 false, server, 0);
+    if (q == NULL) {
+        e->rc = KMSDNS_NOMEM;
+        return;
+    }
+    q->zk = z;
+    e->rc = enqueue(e, s, s->chans[server], q);
+}
+
+/* The DNSKEY answer (p NULL: none came): the zone is signed on that server
+ * when it answers with authority and a DNSKEY RRset at the apex; the
+ * domains waiting for it may now be judged. */
+static void got_keys(struct engine *e, struct query *q, const ldns_pkt *p)
+{
+    struct zkeys *z = q->zk;
+    z->done = true;
+    if (p != NULL && ldns_pkt_aa(p) && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR &&
+        kmsdns_dnssec_zone_signed(p, z->zone)) {
+        if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, z->zone, LDNS_RR_TYPE_DNSKEY, &z->keys) ==
+            KMSDNS_OK)
+            z->zone_signed = true;
+        else
+            e->rc = KMSDNS_NOMEM;
+    }
+    for (size_t i = 0; i < z->nwait; i++) {
+        struct slot *w = z->wait[i].s;
+        if (--w->pending == 0)
+            w->done = true;
+    }
+    free(z->wait);
+    z->wait = NULL;
+    z->nwait = 0;
+}
+
+/* Keeps, for the DNSSEC verdict, the RRset of type at owner in answer p with
+ * the RRSIGs over it (an RRset without RRSIG only as the fact that it came,
+ * so an unsigned zone's answers keep no copy); none when p holds no such RRset. */
+static int keep_rrset(struct kmsdns_server_obs *o, const ldns_pkt *p, const char *owner,
+                      uint16_t type)
+{
+    struct kmsdns_dnssec_obs d = {.type = type};
+    snprintf(d.owner, sizeof d.owner, "%s", owner);
+    if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, owner, type, &d.rrset) != KMSDNS_OK ||
+        kmsdns_dnssec_rrsigs(p, LDNS_SECTION_ANSWER, owner, type, &d.sigs) != KMSDNS_OK) {
+        ldns_rr_list_deep_free(d.rrset);
+        return KMSDNS_NOMEM;
+    }
+    bool served = ldns_rr_list_rr_count(d.rrset) > 0;
+    if (!served || ldns_rr_list_rr_count(d.sigs) == 0) {
+        ldns_rr_list_deep_free(d.rrset);
+        ldns_rr_list_deep_free(d.sigs);
+        d.rrset = d.sigs = NULL;
+    }
+    if (!served)
+        return KMSDNS_OK;
+    struct kmsdns_dnssec_obs *v = realloc(o->dnssec, (o->ndnssec + 1) * sizeof *v);
+    if (v == NULL) {
+        ldns_rr_list_deep_free(d.rrset);
+        ldns_rr_list_deep_free(d.sigs);
+        return KMSDNS_NOMEM;
+    }
+    o->dnssec = v;
+    v[o->ndnssec++] = d;
+    return KMSDNS_OK;
+}
+
+/* The verdicts of a finished domain: on each server where its zone is
+ * signed, every RRset kept that lies in the zone, at the time of judging. */
+static void judge_dnssec(struct engine *e, struct slot *s)
+{
+    time_t now = time(NULL);
+    uint32_t warn = e->o->dnssec_warn_set ? e->o->dnssec_warn_s : KMSDNS_DNSSEC_WARN_DEFAULT;
+    for (size_t i = 0; i < s->nobs; i++) {
+        struct kmsdns_server_obs *o = &s->obs[i];
+        const struct zkeys *z = o->client_view ? NULL : zkeys_find(e, s->chans[i], o->zone);
+        if (z == NULL || !z->zone_signed)
+            continue;
+        o->zone_signed = true;
+        for (size_t k = 0; k < o->ndnssec; k++) {
+            struct kmsdns_dnssec_obs *d = &o->dnssec[k];
+            if (!kmsdns_name_is_within(d->owner, o->zone))
+                continue;
+            if (d->rrset == NULL) {
+                d->verdict = (struct kmsdns_dnssec_result){.verdict = KMSDNS_DNSSEC_UNSIGNED};
+                snprintf(d->verdict.message, sizeof d->verdict.message, "no RRSIG");
+                d->judged = true;
+            } else if (kmsdns_dnssec_check(d->rrset, d->sigs, z->keys, o->zone, now, warn,
+                                           &d->verdict) == KMSDNS_OK) {
+                d->judged = true;
+            } else {
+                e->rc = KMSDNS_NOMEM;
+            }
+        }
+    }
 }
 
 /* ---- per domain ------------------------------------------------------------ */
@@ -437,6 +676,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         return;
     }
     kmsdns__audit_srv_answer(o, s->owner, p);
+    if (!o->client_view && o->nsrv > 0 && e->rc == KMSDNS_OK)
+        e->rc = keep_rrset(o, p, s->owner, LDNS_RR_TYPE_SRV);
     for (unsigned ti = 0; ti < o->ntargets; ti++) {
         const char *t = o->targets[ti].name;
         e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, o->client_view, q->server,
@@ -449,23 +690,30 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         ask_near_misses(e, s, q->server);
 }
 
-static void got_soa(struct slot *s, const struct query *q, const ldns_pkt *p)
+static void got_soa(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p)
 {
     struct kmsdns_server_obs *o = &s->obs[q->server];
-    /* zone: where --ldap looks for the name; primary: the reference of disagreements */
-    if (p != NULL && kmsdns__audit_soa_answer(p, s->owner, &o->serial, o->zone, o->primary))
+    /* zone: where --ldap looks for the name and whose DNSKEYs are asked;
+     * primary: the reference of disagreements */
+    if (p != NULL && kmsdns__audit_soa_answer(p, s->owner, &o->serial, o->zone, o->primary)) {
         o->has_serial = true;
+        want_keys(e, s, q->server);
+    }
 }
 
-/* A and AAAA of a target: a CNAME marks an alias; no authority means not asked. */
-static void got_addr(struct slot *s, const struct query *q, const ldns_pkt *p)
+/* A and AAAA of a target: a CNAME marks an alias; no authority means not
+ * asked. The RRset of an audited server is kept for the DNSSEC verdict. */
+static void got_addr(struct engine *e, struct slot *s, const struct query *q, const ldns_pkt *p)
 {
-    struct kmsdns_target_obs *t = &s->obs[q->server].targets[q->target];
+    struct kmsdns_server_obs *o = &s->obs[q->server];
+    struct kmsdns_target_obs *t = &o->targets[q->target];
     if (p == NULL) {
         t->answered = false;
         return;
     }
-    kmsdns__audit_addr_answer(t, q->type, s->obs[q->server].client_view, p);
+    kmsdns__audit_addr_answer(t, q->type, o->client_view, p);
+    if (!o->client_view && t->asked && !t->cname && e->rc == KMSDNS_OK)
+        e->rc = keep_rrset(o, p, t->name, q->type);
 }
 
 static void free_query(struct query *q)
@@ -515,13 +763,16 @@ static void on_done(void *arg, struct kmsdns_exchange *x)
         got_srv(e, s, q, p, why);
         break;
     case Q_SOA:
-        got_soa(s, q, p);
+        got_soa(e, s, q, p);
         break;
     case Q_ADDR:
-        got_addr(s, q, p);
+        got_addr(e, s, q, p);
         break;
     case Q_NEAR:
         got_near(s, q, p);
+        break;
+    case Q_DNSKEY:
+        got_keys(e, q, p);
         break;
     }
     ldns_pkt_free(p);
@@ -621,6 +872,7 @@ static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn
     struct kmsdns_domain_result r = {0};
     if (e->o->ldap != NULL && !e->expired)
         read_ldap(e, s);
+    judge_dnssec(e, s);
     int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
     if (rc == KMSDNS_OK && s->trouble.code != NULL)
         domain_problem(&r, &s->trouble);
@@ -722,6 +974,7 @@ static void teardown(struct engine *e)
             kmsdns_server_obs_deinit(&e->win[i].obs[k]);
     free(e->chans);
     free(e->win);
+    zkeys_free_all(e);
 }
 
 int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn next, void *next_ctx,

@@ -20,6 +20,7 @@
 #include "kmsdns/tsig.h"
 
 #include "dnsrecord.h"
+#include "dnssec.h"
 
 /* Monitoring-plugin order of badness is critical > unknown > warning > ok;
  * the enum is ordered so that a larger value is worse. */
@@ -101,6 +102,17 @@ struct kmsdns_near_obs {
     size_t nsrv;
 };
 
+/* One RRset of the audit (the SRV, a target's A or AAAA) as a server of a
+ * signed zone served it: its RRs and the RRSIGs over them from the same
+ * answer (both NULL when none came), then the verdict on them. */
+struct kmsdns_dnssec_obs {
+    char owner[KMSDNS_NAME_BUF];
+    uint16_t type;
+    ldns_rr_list *rrset, *sigs; /* owned (ldns_rr_list_deep_free) */
+    bool judged;                /* verdict holds: the zone is signed there */
+    struct kmsdns_dnssec_result verdict;
+};
+
 /* What one server answered for one domain. */
 struct kmsdns_server_obs {
     struct kmsdns_addr addr;
@@ -121,6 +133,12 @@ struct kmsdns_server_obs {
     char name[KMSDNS_NAME_BUF];    /* the NS name it was found as ("" when given by --server) */
     struct kmsdns_ldap_obs ldap;
     struct kmsdns_near_obs near[KMSDNS_NEAR_MISSES]; /* srv-misnamed's near misses */
+    /* Signed zones: the zone (named by its SOA answer) has a DNSKEY RRset on
+     * this server; then each RRset of the audit that lies in the zone has a
+     * verdict in dnssec[] (dnssec-unsigned, -bogus, -expiring). */
+    bool zone_signed;
+    struct kmsdns_dnssec_obs *dnssec; /* malloc'd */
+    size_t ndnssec;
 };
 
 /* What the -c configs expect in one domain. */
@@ -231,6 +249,10 @@ struct kmsdns_audit_opts {
      * nothing more is sent, and probes and --ldap reads are skipped. */
     unsigned time_limit_ms;
     const struct kmsdns_audit_ldap *ldap; /* --ldap, or NULL */
+    /* --dnssec-warn: dnssec-expiring this long before the best RRSIG
+     * expires; unset: KMSDNS_DNSSEC_WARN_DEFAULT (72 h). */
+    bool dnssec_warn_set;
+    uint32_t dnssec_warn_s;
     /* The network seam. stream, when set, is used as it is; else transport,
      * a batch transport (a unit test's script), is run a round at a time;
      * else c-ares, one channel per server (verifier/transport_stream.h). */

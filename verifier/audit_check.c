@@ -35,6 +35,13 @@ void kmsdns_server_obs_deinit(struct kmsdns_server_obs *o)
         o->near[k].srv = NULL;
         o->near[k].nsrv = 0;
     }
+    for (size_t k = 0; k < o->ndnssec; k++) {
+        ldns_rr_list_deep_free(o->dnssec[k].rrset);
+        ldns_rr_list_deep_free(o->dnssec[k].sigs);
+    }
+    free(o->dnssec);
+    o->dnssec = NULL;
+    o->ndnssec = 0;
 }
 
 void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
@@ -502,6 +509,44 @@ static void reachability(struct kmsdns_server_result *res, const struct kmsdns_s
     }
 }
 
+/* ---- signed zones ---------------------------------------------------------------- */
+
+/* dnssec-unsigned, -bogus, -expiring for each RRset of the audit that a
+ * server of a signed zone serves (the verdicts are the engine's, made with
+ * dnssec.c against the DNSKEYs this server serves). */
+static void check_dnssec(struct kmsdns_server_result *sr, const struct kmsdns_server_obs *o)
+{
+    if (!o->zone_signed || o->client_view)
+        return;
+    for (size_t k = 0; k < o->ndnssec; k++) {
+        const struct kmsdns_dnssec_obs *d = &o->dnssec[k];
+        const char *type = d->type == LDNS_RR_TYPE_SRV ? "SRV"
+                           : d->type == LDNS_RR_TYPE_A ? "A"
+                                                       : "AAAA";
+        if (!d->judged)
+            continue;
+        switch (d->verdict.verdict) {
+        case KMSDNS_DNSSEC_OK:
+            break;
+        case KMSDNS_DNSSEC_UNSIGNED:
+            PROBLEM(sr, "dnssec-unsigned", KMSDNS_SEV_CRITICAL,
+                    "%s %s at %s is served without RRSIG, but the zone %s is signed (it has a "
+                    "DNSKEY RRset there): validating resolvers refuse it",
+                    d->owner, type, sr->server, o->zone);
+            break;
+        case KMSDNS_DNSSEC_BOGUS:
+            PROBLEM(sr, "dnssec-bogus", KMSDNS_SEV_CRITICAL, "%s %s at %s fails validation, %s: %s",
+                    d->owner, type, sr->server, kmsdns_dnssec_reason_name(d->verdict.reason),
+                    d->verdict.message);
+            break;
+        case KMSDNS_DNSSEC_EXPIRING:
+            PROBLEM(sr, "dnssec-expiring", KMSDNS_SEV_WARNING, "%s %s at %s: %s; re-sign the zone",
+                    d->owner, type, sr->server, d->verdict.message);
+            break;
+        }
+    }
+}
+
 /* ---- --ldap: aging ------------------------------------------------------------ */
 
 /* When a record stamped `hours` becomes eligible for scavenging in the zone. */
@@ -626,6 +671,7 @@ int kmsdns_audit_check(const char *domain, const struct kmsdns_expectation *exp,
         if (judged(&obs[i])) {
             check_server(&out->servers[i], owner, exp, &obs[i]);
             check_misnamed(&out->servers[i], domain, owner, &obs[i]);
+            check_dnssec(&out->servers[i], &obs[i]);
             if (obs[i].ldap.asked && !obs[i].client_view)
                 check_ldap(&out->servers[i], owner, &obs[i]);
         }

@@ -264,7 +264,7 @@ static void describe(struct kmsdns_dnssec_result *r, const ldns_rdf *apex)
     }
     case KMSDNS_DNSSEC_BADSIG:
     case KMSDNS_DNSSEC_NONE:
-        snprintf(r->message, cap, "bad signature: RRSIG (key tag %u, algorithm %u) does not verify",
+        snprintf(r->message, cap, "RRSIG (key tag %u, algorithm %u): the signature does not verify",
                  (unsigned)r->key_tag, (unsigned)r->algorithm);
         break;
     }

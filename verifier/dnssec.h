@@ -60,7 +60,8 @@ struct kmsdns_dnssec_result {
     /* What a person reads, without owner, type or server (the caller says
      * those): "RRSIG (key tag 4711, algorithm 13) expired at
      * 2026-12-01T04:20:00Z", "expires at 2026-12-03T04:20:00Z, in 47 h",
-     * "no RRSIG", "signature does not verify (key tag 4711, algorithm 13)",
+     * "no RRSIG", "RRSIG (key tag 4711, algorithm 13): the signature does not
+     * verify",
      * "no DNSKEY matching key tag 4711, algorithm 13". */
     char message[KMSDNS_DNSSEC_MSG];
 };

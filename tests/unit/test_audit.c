@@ -604,10 +604,9 @@ static void test_walk_ns(void **state)
     assert_string_equal(ns[7], "ns1.corp.test");
     ldns_pkt_free(p);
 
-    const char *addrs[] = {"A ns1.corp.test. 3600 IN A 192.0.2.53",
-                           "A ns2.corp.test. 3600 IN A 192.0.2.54",
-                           "A ns1.corp.test. 3600 IN AAAA 2001:db8::53",
-                           "A ns1.corp.test. 3600 IN A 192.0.2.55"};
+    const char *addrs[] = {
+        "A ns1.corp.test. 3600 IN A 192.0.2.53", "A ns2.corp.test. 3600 IN A 192.0.2.54",
+        "A ns1.corp.test. 3600 IN AAAA 2001:db8::53", "A ns1.corp.test. 3600 IN A 192.0.2.55"};
     p = answer(false, LDNS_RCODE_NOERROR, addrs, 4);
     struct kmsdns_addr v[4];
     char text[KMSDNS_ADDR_TEXT_MAX];
@@ -758,6 +757,8 @@ struct fake_server {
 static struct {
     struct fake_server srv[4];
     unsigned exchanges;
+    unsigned with_do[256]; /* queries with the DO bit, per QTYPE */
+    unsigned without_do[256];
 } fx;
 
 static ldns_rr *rr_of(const char *text)
@@ -776,6 +777,11 @@ static void fake_answer(const struct fake_server *f, const uint8_t *qw, size_t q
     ldns_pkt *q = NULL;
     assert_int_equal(ldns_wire2pkt(&q, qw, qn), LDNS_STATUS_OK);
     const ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+    unsigned qt = ldns_rr_get_type(question) & 0xff;
+    if (ldns_pkt_edns_do(q))
+        fx.with_do[qt]++;
+    else
+        fx.without_do[qt]++;
     ldns_pkt *a = ldns_pkt_new();
     ldns_pkt_set_id(a, ldns_pkt_id(q));
     ldns_pkt_set_qr(a, true);
@@ -794,8 +800,12 @@ static void fake_answer(const struct fake_server *f, const uint8_t *qw, size_t q
             ldns_rr *rr = rr_of(f->rrs[i]);
             bool here = ldns_dname_compare(ldns_rr_owner(rr), ldns_rr_owner(question)) == 0;
             exists |= here;
+            /* RRSIGs over the asked type go along when the query sets DO */
+            bool sig =
+                ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG && ldns_pkt_edns_do(q) &&
+                ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == ldns_rr_get_type(question);
             if (here && (ldns_rr_get_type(rr) == ldns_rr_get_type(question) ||
-                         ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)) {
+                         ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME || sig)) {
                 ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
                 answered = true;
             } else {
@@ -977,9 +987,10 @@ static void test_engine_healthy_counts(void **state)
     assert_string_equal(seen[0].s[1].server, "192.0.2.54:53");
     assert_string_equal(seen[0].s[0].codes, "");
     assert_int_equal(seen[0].s[0].nrecords, 1);
-    /* SRV, SOA, A and AAAA of the one target, per server: no more */
-    assert_int_equal(stats.queries, 8);
-    assert_int_equal(fx.exchanges, 8);
+    /* SRV, SOA, A and AAAA of the one target, per server, and the zone's
+     * DNSKEY (unsigned here): no more */
+    assert_int_equal(stats.queries, 2 * (4 + 1));
+    assert_int_equal(fx.exchanges, 2 * (4 + 1));
     assert_int_equal(stats.timeouts, 0);
 }
 
@@ -990,16 +1001,16 @@ static void test_engine_misnamed_counts(void **state)
     (void)state;
     struct kmsdns_expectation e = expect_kms1();
     struct kmsdns_audit_opts ao = {0};
-    two_healthy(); /* healthy: SRV, SOA, A and AAAA per server, as before */
+    two_healthy(); /* healthy: SRV, SOA, A, AAAA and DNSKEY per server, as before */
     audit(corp, 1, &e, 2, &ao);
-    assert_int_equal(stats.queries, 2 * 4);
+    assert_int_equal(stats.queries, 2 * (4 + 1));
     /* missing everywhere: + 5 per server */
     two_healthy();
     fx.srv[0].rrs[1] = "_vmlcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.";
     fx.srv[1].rrs[1] = "_vlmcs._tcp.corp.test.corp.test. 3600 IN SRV 0 100 1688 kms1.corp.test.";
     audit(corp, 1, &e, 2, &ao);
-    assert_int_equal(stats.queries, 2 * (2 + 5));
-    assert_int_equal(fx.exchanges, 2 * (2 + 5));
+    assert_int_equal(stats.queries, 2 * (2 + 5 + 1));
+    assert_int_equal(fx.exchanges, 2 * (2 + 5 + 1));
     assert_string_equal(seen[0].s[0].codes, "srv-missing srv-misnamed");
     assert_string_equal(seen[0].s[1].codes, "srv-missing srv-misnamed");
     assert_non_null(strstr(seen[0].s[0].last, "at _vmlcs._tcp.corp.test (kms1.corp.test port "
@@ -1017,7 +1028,7 @@ static void test_engine_misnamed_counts(void **state)
     assert_string_equal(seen[0].s[0].codes, "");
     assert_string_equal(seen[0].s[1].codes, "srv-missing srv-inconsistent");
     assert_string_equal(seen[0].s[2].codes, "srv-missing");
-    assert_int_equal(stats.queries, 4 + (2 + 5) + 1);
+    assert_int_equal(stats.queries, (4 + 1) + (2 + 5 + 1) + 1);
 }
 
 /* The zone's servers found through the resolver: SOA, NS, the NS addresses. */
@@ -1037,8 +1048,8 @@ static void test_engine_discovery(void **state)
     assert_int_equal(seen[0].nservers, 2);
     assert_string_equal(seen[0].s[0].server, "192.0.2.53:53");
     assert_string_equal(seen[0].s[1].server, "192.0.2.54:53");
-    /* SOA (the NXDOMAIN names the zone), NS, A and AAAA of 2 NS; 4 per server */
-    assert_int_equal(stats.queries, 1 + 1 + 4 + 8);
+    /* SOA (the NXDOMAIN names the zone), NS, A and AAAA of 2 NS; 4 + DNSKEY per server */
+    assert_int_equal(stats.queries, 1 + 1 + 4 + 2 * (4 + 1));
     /* a resolver that does not answer: the domain's own server-unreachable */
     fx.srv[2].dead = true;
     audit(corp, 1, NULL, 0, &ao);
@@ -1073,7 +1084,7 @@ static void test_engine_unreachable(void **state)
     assert_int_equal(seen[0].s[0].sev, KMSDNS_SEV_UNKNOWN);
     assert_int_equal(seen[0].s[1].sev, KMSDNS_SEV_UNKNOWN);
     assert_int_equal(seen[0].status, KMSDNS_SEV_UNKNOWN);
-    assert_int_equal(stats.queries, 4); /* no targets to follow */
+    assert_int_equal(stats.queries, 4); /* no targets to follow, no zone to ask DNSKEY of */
 }
 
 static void test_engine_not_authoritative(void **state)
@@ -1089,7 +1100,7 @@ static void test_engine_not_authoritative(void **state)
     assert_string_equal(seen[0].s[1].codes, "server-not-authoritative");
     assert_non_null(strstr(seen[0].s[1].msg, "no AA flag"));
     assert_int_equal(seen[0].s[1].nrecords, 0);
-    assert_int_equal(stats.queries, 4); /* not judged: no targets asked */
+    assert_int_equal(stats.queries, 4); /* not judged: no targets asked, no DNSKEY */
 }
 
 static void test_engine_disagreement(void **state)
@@ -1129,8 +1140,8 @@ static void test_engine_expectations(void **state)
     assert_string_equal(seen[0].s[1].codes, "srv-mismatch extra-record srv-inconsistent");
     assert_non_null(strstr(seen[0].s[1].msg, "port 1689 (expected 1688)"));
     assert_int_equal(seen[0].status, KMSDNS_SEV_CRITICAL);
-    /* server 1 follows both targets, server 0 asks the 5 near misses */
-    assert_int_equal(stats.queries, 2 + 5 + 2 + 2 * 2);
+    /* server 1 follows both targets, server 0 asks the 5 near misses; a DNSKEY each */
+    assert_int_equal(stats.queries, (2 + 5 + 1) + (2 + 2 * 2 + 1));
 }
 
 static void test_engine_targets(void **state)
@@ -1155,13 +1166,13 @@ static void test_engine_targets(void **state)
     audit(corp, 1, &e, 1, &ao);
     assert_string_equal(seen[0].s[0].codes, "address-mismatch target-cname target-no-address");
     assert_non_null(strstr(seen[0].s[0].msg, "192.0.2.10; the host config says 192.0.2.20"));
-    assert_int_equal(stats.queries, 2 + 3 * 2);
+    assert_int_equal(stats.queries, 2 + 3 * 2 + 1);
     /* "." instead of the records: never asked for addresses */
     fx.srv[0].rrs[1] = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 0 0 .";
     fx.srv[0].rrs[2] = fx.srv[0].rrs[3] = NULL;
     audit(corp, 1, NULL, 1, &ao);
     assert_string_equal(seen[0].s[0].codes, "target-dot");
-    assert_int_equal(stats.queries, 2 + 5); /* no usable record: the near misses */
+    assert_int_equal(stats.queries, 2 + 5 + 1); /* no usable record: the near misses */
 }
 
 static void test_engine_tsig_error(void **state)
@@ -1200,8 +1211,238 @@ static void test_engine_order_and_window(void **state)
     assert_string_equal(seen[0].s[0].codes, "");
     assert_string_equal(seen[1].s[0].codes, "srv-missing");
     assert_string_equal(seen[2].s[0].codes, "");
-    /* b, c and d have no record: + 5 near misses each */
-    assert_int_equal(stats.queries, 4 + (2 + 5) + 4 + (2 + 5) + (2 + 5));
+    /* b, c and d have no record: + 5 near misses each; one DNSKEY for the
+     * zone of all five on the one server */
+    assert_int_equal(stats.queries, 4 + (2 + 5) + 4 + (2 + 5) + (2 + 5) + 1);
+}
+
+/* ---- the engine on signed zones ------------------------------------------------ */
+
+/* A signed corp.test made here (ECDSA P-256): the zone's RRs and their
+ * RRSIGs in presentation form, for the fake servers. */
+static struct {
+    ldns_key_list *keys;
+    ldns_rr *dnskey;
+    char *text[128]; /* ldns_rr2str'd */
+    size_t n;
+} zs;
+
+static char *zs_keep(char *t)
+{
+    assert_true(zs.n < 128);
+    t[strcspn(t, "\n")] = '\0';
+    return zs.text[zs.n++] = t;
+}
+
+/* The RRSIG over the RRset `rr` (one RR) valid from now+from to now+until. */
+static const char *zs_sign(const char *rr, long from, long until)
+{
+    ldns_rr_list *set = ldns_rr_list_new();
+    ldns_rr_list_push_rr(set, rr_of(rr));
+    ldns_key *k = ldns_key_list_key(zs.keys, 0);
+    ldns_key_set_inception(k, (uint32_t)(time(NULL) + from));
+    ldns_key_set_expiration(k, (uint32_t)(time(NULL) + until));
+    ldns_rr_list *sigs = ldns_sign_public(set, zs.keys);
+    assert_non_null(sigs);
+    const char *t = zs_keep(ldns_rr2str(ldns_rr_list_rr(sigs, 0)));
+    ldns_rr_list_deep_free(sigs);
+    ldns_rr_list_deep_free(set);
+    return t;
+}
+
+static int zs_setup(void **state)
+{
+    (void)state;
+    memset(&zs, 0, sizeof zs);
+    ldns_key *k = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
+    assert_non_null(k);
+    ldns_key_set_pubkey_owner(k, ldns_dname_new_frm_str("corp.test."));
+    ldns_key_set_flags(k, 257);
+    zs.dnskey = ldns_key2rr(k);
+    ldns_key_set_keytag(k, ldns_calc_keytag(zs.dnskey));
+    zs.keys = ldns_key_list_new();
+    ldns_key_list_push_key(zs.keys, k);
+    return 0;
+}
+
+static int zs_teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < zs.n; i++)
+        free(zs.text[i]);
+    ldns_rr_free(zs.dnskey);
+    ldns_key_list_free(zs.keys);
+    return 0;
+}
+
+#define DAY 86400L
+
+/* Two servers of the signed zone, healthy: SOA, SRV, A, DNSKEY, each signed
+ * for 30 days. Slots: 0 SOA, 1 SRV, 2 A, 3 DNSKEY, 4 RRSIG SOA, 5 RRSIG SRV,
+ * 6 RRSIG A, 7 RRSIG DNSKEY. */
+static void two_signed(void)
+{
+    const char *key = zs_keep(ldns_rr2str(zs.dnskey));
+    const char *rrs[8] = {SOA7,
+                          SRV1,
+                          KMS1,
+                          key,
+                          zs_sign(SOA7, -3600, 30 * DAY),
+                          zs_sign(SRV1, -3600, 30 * DAY),
+                          zs_sign(KMS1, -3600, 30 * DAY)};
+    rrs[7] = zs_sign(key, -3600, 30 * DAY);
+    memset(&fx, 0, sizeof fx);
+    for (int i = 0; i < 2; i++)
+        memcpy(fx.srv[i].rrs, rrs, sizeof rrs);
+    fx.srv[0].addr = "192.0.2.53:53";
+    fx.srv[1].addr = "192.0.2.54:53";
+}
+
+static void test_engine_dnssec_healthy(void **state)
+{
+    (void)state;
+    two_signed();
+    struct kmsdns_expectation e = expect_kms1();
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, &e, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[0].s[1].codes, "");
+    assert_int_equal(seen[0].s[0].nrecords, 1); /* RRSIGs are no records */
+    assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
+    /* as unsigned: SRV, SOA, A, AAAA and the DNSKEY per server, no more */
+    assert_int_equal(stats.queries, 2 * (4 + 1));
+    /* DO on SRV, A, AAAA and DNSKEY; the SOA asks for no RRSIG */
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_SRV], 2);
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_A], 2);
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_AAAA], 2);
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_DNSKEY], 2);
+    assert_int_equal(fx.without_do[LDNS_RR_TYPE_SOA], 2);
+    assert_int_equal(fx.without_do[LDNS_RR_TYPE_SRV] + fx.without_do[LDNS_RR_TYPE_A], 0);
+    /* five domains of the zone on one server: one DNSKEY question in all */
+    static const char *const five[] = {"corp.test", "a.corp.test", "b.corp.test", "c.corp.test",
+                                       "d.corp.test"};
+    two_signed();
+    audit(five, 5, NULL, 1, &(struct kmsdns_audit_opts){.window = 3});
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_DNSKEY], 1);
+    assert_int_equal(stats.queries, 4 + 4 * (2 + 5) + 1);
+}
+
+/* Each code on the one server that serves the fault, with what it names. */
+static void test_engine_dnssec_codes(void **state)
+{
+    (void)state;
+    struct kmsdns_audit_opts ao = {0};
+    /* server 1 serves the SRV without its RRSIG */
+    two_signed();
+    fx.srv[1].rrs[5] = fx.srv[1].rrs[6];
+    fx.srv[1].rrs[6] = fx.srv[1].rrs[7];
+    fx.srv[1].rrs[7] = NULL;
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[0].s[1].codes, "dnssec-unsigned");
+    assert_int_equal(seen[0].s[1].sev, KMSDNS_SEV_CRITICAL);
+    assert_string_equal(seen[0].s[1].msg,
+                        "_vlmcs._tcp.corp.test SRV at 192.0.2.54:53 is served without RRSIG, but "
+                        "the zone corp.test is signed (it has a DNSKEY RRset there): validating "
+                        "resolvers refuse it");
+    /* server 0's SRV RRSIG expired a day ago */
+    two_signed();
+    fx.srv[0].rrs[5] = zs_sign(SRV1, -30 * DAY, -DAY);
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "dnssec-bogus");
+    assert_string_equal(seen[0].s[1].codes, "");
+    assert_non_null(strstr(seen[0].s[0].msg, "_vlmcs._tcp.corp.test SRV at 192.0.2.53:53 fails "
+                                             "validation, expired: RRSIG (key tag "));
+    assert_non_null(strstr(seen[0].s[0].msg, ") expired at 20"));
+    /* not yet valid */
+    two_signed();
+    fx.srv[0].rrs[5] = zs_sign(SRV1, DAY, 30 * DAY);
+    audit(corp, 1, NULL, 2, &ao);
+    assert_non_null(strstr(seen[0].s[0].msg, "fails validation, not yet valid: "));
+    /* kms1's A with a signature altered */
+    two_signed();
+    char *bad = zs_keep(strdup(fx.srv[1].rrs[6]));
+    size_t at = strlen(bad) - 8;
+    bad[at] = bad[at] == 'A' ? 'B' : 'A';
+    fx.srv[1].rrs[6] = bad;
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[1].codes, "dnssec-bogus");
+    assert_non_null(strstr(seen[0].s[1].msg, "kms1.corp.test A at 192.0.2.54:53 fails "
+                                             "validation, bad signature: RRSIG (key tag "));
+    assert_int_equal(seen[0].status, KMSDNS_SEV_CRITICAL);
+    /* the DNSKEY RRset without the key that signed: no matching key */
+    two_signed();
+    fx.srv[0].rrs[3] = "corp.test. 3600 IN DNSKEY 256 3 13 "
+                       "mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
+                       "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==";
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "dnssec-bogus dnssec-bogus");
+    assert_non_null(strstr(seen[0].s[0].msg, "no matching DNSKEY: no DNSKEY matching key tag "));
+}
+
+static void test_engine_dnssec_expiring(void **state)
+{
+    (void)state;
+    two_signed();
+    fx.srv[0].rrs[5] = zs_sign(SRV1, -DAY, DAY); /* 24 h left */
+    struct kmsdns_audit_opts ao = {0};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "dnssec-expiring");
+    assert_int_equal(seen[0].s[0].sev, KMSDNS_SEV_WARNING);
+    assert_int_equal(seen[0].status, KMSDNS_SEV_WARNING);
+    assert_non_null(strstr(seen[0].s[0].msg, "_vlmcs._tcp.corp.test SRV at 192.0.2.53:53: RRSIG "));
+    assert_non_null(strstr(seen[0].s[0].msg, "; re-sign the zone"));
+    assert_true(strstr(seen[0].s[0].msg, ", in 23 h") || strstr(seen[0].s[0].msg, ", in 24 h"));
+    /* --dnssec-warn 12: not yet */
+    ao = (struct kmsdns_audit_opts){.dnssec_warn_set = true, .dnssec_warn_s = 12 * 3600};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
+    /* --dnssec-warn 0: only what has expired */
+    ao = (struct kmsdns_audit_opts){.dnssec_warn_set = true, .dnssec_warn_s = 0};
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+}
+
+/* What is not judged: an unsigned zone (no DNSKEY: nothing to say, RRSIGs
+ * or not), a target outside the zone, a server that does not answer the
+ * DNSKEY question, and the client view. */
+static void test_engine_dnssec_not_judged(void **state)
+{
+    (void)state;
+    struct kmsdns_audit_opts ao = {0};
+    two_healthy();
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_DNSKEY], 2);
+    /* RRSIGs but no DNSKEY RRset at the apex: not a signed zone */
+    two_signed();
+    fx.srv[0].rrs[3] = fx.srv[0].rrs[7] = NULL;
+    fx.srv[1].rrs[3] = "sub.corp.test. 3600 IN DNSKEY 256 3 13 "
+                       "mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+"
+                       "KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==";
+    fx.srv[1].rrs[5] = NULL;
+    audit(corp, 1, NULL, 2, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    assert_string_equal(seen[0].s[1].codes, "");
+    /* a target in another (unsigned) zone, served here without RRSIG */
+    two_signed();
+    const char *out = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms9.other.test.";
+    fx.srv[0].rrs[1] = out;
+    fx.srv[0].rrs[5] = zs_sign(out, -3600, 30 * DAY);
+    fx.srv[0].rrs[8] = "kms9.other.test. 3600 IN A 192.0.2.19";
+    audit(corp, 1, NULL, 1, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    /* the client view (a resolver: validation is its job) */
+    two_signed();
+    fx.srv[2] =
+        (struct fake_server){.addr = "192.0.2.1:53", .no_aa = true, .rrs = {SOA7, SRV1, KMS1}};
+    ao = (struct kmsdns_audit_opts){.client_view = true, .have_resolver = true};
+    assert_int_equal(kmsdns_addr_parse("192.0.2.1", 53, 0, &ao.resolver, NULL), KMSDNS_OK);
+    audit(corp, 1, NULL, 2, &ao);
+    if (strcmp(seen[0].s[2].codes, "") != 0)
+        fail_msg("client view: %s: %s", seen[0].s[2].codes, seen[0].s[2].msg);
+    assert_int_equal(fx.with_do[LDNS_RR_TYPE_DNSKEY], 2); /* the audited servers only */
 }
 
 /* ---- the engine over c-ares, against a loopback server ------------------------- */
@@ -1298,7 +1539,7 @@ static void test_engine_cares_tcp_retry(void **state)
     assert_string_equal(seen[0].s[0].codes, "");
     assert_int_equal(seen[0].s[0].nrecords, 1);
     assert_int_equal(seen[0].status, KMSDNS_SEV_OK);
-    assert_int_equal(stats.queries, 4);
+    assert_int_equal(stats.queries, 4 + 1); /* and the zone's DNSKEY */
     assert_int_equal(stats.timeouts, 0);
     assert_int_equal(fx.exchanges, 0); /* the script was not used */
 }
@@ -1356,6 +1597,10 @@ int main(void)
         cmocka_unit_test(test_engine_targets),
         cmocka_unit_test(test_engine_tsig_error),
         cmocka_unit_test(test_engine_order_and_window),
+        cmocka_unit_test_setup_teardown(test_engine_dnssec_healthy, zs_setup, zs_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_dnssec_codes, zs_setup, zs_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_dnssec_expiring, zs_setup, zs_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_dnssec_not_judged, zs_setup, zs_teardown),
         cmocka_unit_test(test_engine_cares_tcp_retry),
         cmocka_unit_test(test_engine_cares_timeout),
     };
