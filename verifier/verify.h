@@ -43,6 +43,8 @@ struct verify_params {
     struct verify_range warning, critical;
     const char *warning_text, *critical_text;
     unsigned time_limit_ms; /* --time-limit: the whole audit ends by then (0: none) */
+    bool dnssec_warn_set;   /* --dnssec-warn given */
+    unsigned dnssec_warn_h; /* hours before an RRSIG expires that dnssec-expiring warns */
     enum verify_format format;
 };
 

@@ -208,7 +208,9 @@ int verify_exec(const struct verify_params *p)
                                   .client_view = p->client_view,
                                   .probe = p->probe,
                                   .probe_timeout_ms = p->timeout_ms,
-                                  .time_limit_ms = p->time_limit_ms};
+                                  .time_limit_ms = p->time_limit_ms,
+                                  .dnssec_warn_set = p->dnssec_warn_set,
+                                  .dnssec_warn_s = p->dnssec_warn_h * 3600u};
     kmsdns_tsig_key *key = NULL;
     struct kmsdns_tsig_signer signer;
     int rc = load_configs(&src, &o.resolver, &o.have_resolver);

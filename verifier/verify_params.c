@@ -20,7 +20,7 @@ static const char synopsis[] =
     "                     [--server ADDR[:PORT]]... [--ns] [--resolver ADDR[:PORT]]\n"
     "                     [--max-inflight N] [--qps N] [--timeout MS] [--retries N]\n"
     "                     [--tsig-key FILE] [--client-view] [--probe none|tcp|rpc]\n"
-    "                     [--ldap] [--time-limit SECONDS]\n"
+    "                     [--ldap] [--time-limit SECONDS] [--dnssec-warn HOURS]\n"
     "                     [--output FILE]\n"
     "                     [--format text|json|nagios|prometheus|html]\n"
     "                     [--warning RANGE] [--critical RANGE]\n";
@@ -58,6 +58,9 @@ static void help(void)
            "      --time-limit S     the whole audit ends after S seconds: what is not\n"
            "                         answered by then is server-unreachable (UNKNOWN when\n"
            "                         nothing was); probes and --ldap reads stop too\n"
+           "      --dnssec-warn H    signed zones: dnssec-expiring when the best RRSIG over an\n"
+           "                         RRset expires within H hours (default 72; 0: only once\n"
+           "                         expired, which is dnssec-bogus)\n"
            "      --format F         text (default), json, nagios (one status line and\n"
            "                         perfdata), prometheus (node_exporter textfile) or html\n"
            "                         (one self-contained page)\n"
@@ -75,7 +78,9 @@ static void help(void)
            "server-unreachable (warning; unknown when no server answered); tsig-error\n"
            "(critical, with --tsig-key); probe-failed (critical, with --probe);\n"
            "record-aging (warning; critical once eligible for scavenging), record-static\n"
-           "(warning), ldap-error (unknown), with --ldap.\n"
+           "(warning), ldap-error (unknown), with --ldap. Signed zones (a DNSKEY RRset\n"
+           "on the server; RRSIGs checked against it, no chain of trust): dnssec-unsigned,\n"
+           "dnssec-bogus (critical), dnssec-expiring (warning).\n"
            "Exit status (monitoring plugins): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the\n"
            "worst wins: critical > unknown > warning > ok. Usage and config errors: 3.\n",
            synopsis);
@@ -195,6 +200,9 @@ static int option(int c, const char *arg, struct verify_params *p)
     case 'L':
         p->ldap = true;
         return 0;
+    case 'S':
+        p->dnssec_warn_set = true;
+        return number("--dnssec-warn", arg, 0, 8760, &p->dnssec_warn_h);
     }
     return misuse("internal: option %c", c);
 }
@@ -221,6 +229,7 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
         {"client-view", no_argument, NULL, 'C'},
         {"tsig-key", required_argument, NULL, 'T'},
         {"ldap", no_argument, NULL, 'L'},
+        {"dnssec-warn", required_argument, NULL, 'S'},
         KMSDNS_CLI_OPTIONS_END,
     };
     memset(p, 0, sizeof *p);

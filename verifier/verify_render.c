@@ -64,7 +64,8 @@ static const char *const codes[] = {
     "serial-mismatch", "ttl-inconsistent", "target-no-address",  "address-mismatch",
     "target-cname",    "target-dot",       "server-unreachable", "server-not-authoritative",
     "tsig-error",      "probe-failed",     "record-aging",       "record-static",
-    "ldap-error",      "srv-misnamed"};
+    "ldap-error",      "srv-misnamed",     "dnssec-unsigned",    "dnssec-bogus",
+    "dnssec-expiring"};
 #define NCODES (sizeof codes / sizeof codes[0])
 
 /* A severity as kmsdns-verify's exit code, which the Prometheus gauges
@@ -451,6 +452,11 @@ static const char *fix_for(const char *code)
                        "and that the account may read the zone"},
         {"srv-misnamed", "publish the record at _vlmcs._tcp.<domain> (kmsdns-publish) and "
                          "delete the misnamed one"},
+        {"dnssec-unsigned", "re-sign the zone on its signer and check that this server gets "
+                            "the signed zone (transfers, inline signing)"},
+        {"dnssec-bogus", "re-sign the zone (expired or altered signatures) or publish the "
+                         "DNSKEY that signed it"},
+        {"dnssec-expiring", "re-sign the zone, or find why the signer stopped re-signing"},
     };
     for (size_t i = 0; i < sizeof fix / sizeof fix[0]; i++)
         if (strcmp(code, fix[i][0]) == 0)
