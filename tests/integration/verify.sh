@@ -198,12 +198,13 @@ check "misnamed records (srv-misnamed, warning, besides srv-missing); near misse
 vcase misnamed                 2   -c misnamed.conf @both
 vcase misnamed-no-expectations 2   --domain misnamed.verify.test @both
 vcase doubled                  2   -c doubled.conf @both
-# SRV and SOA, then the 5 near misses, per server (their targets are not followed)
-expect_eq "doubled: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 5)))
-# healthy: SRV, SOA and A + AAAA of kms1 and kms2 per server, no near miss
+# SRV and SOA, then the 5 near misses, per server (their targets are not followed),
+# and the zone's DNSKEY (the one DNSSEC question; the zone is unsigned)
+expect_eq "doubled: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 5 + 1)))
+# healthy: SRV, SOA, A + AAAA of kms1 and kms2 and the DNSKEY per server, no near miss
 args --domain healthy.verify.test @both
 run "${ARGS[@]}" --format json
-expect_eq "healthy: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 2 * 2)))
+expect_eq "healthy: queries on two servers" "$(jqo .stats.queries)" $((2 * (2 + 2 * 2 + 1)))
 # the text format says the same, in words
 args -c misnamed.conf @both
 run "${ARGS[@]}"
