@@ -387,26 +387,33 @@ static void got_keys(struct engine *e, struct query *q, const ldns_pkt *p)
 }
 
 /* Keeps, for the DNSSEC verdict, the RRset of type at owner in answer p with
- * the RRSIGs over it (an RRset without RRSIG only as the fact that it came,
- * so an unsigned zone's answers keep no copy); none when p holds no such RRset. */
+ * the RRSIGs over it; none when p holds no such RRset. An answer without any
+ * RRSIG (every answer of an unsigned zone) is copied not at all: only the
+ * fact that the RRset came is kept. served: p holds an RRset of type at
+ * owner, as the caller's walk found. */
 static int keep_rrset(struct kmsdns_server_obs *o, const ldns_pkt *p, const char *owner,
-                      uint16_t type)
+                      uint16_t type, bool served)
 {
-    struct kmsdns_dnssec_obs d = {.type = type};
-    snprintf(d.owner, sizeof d.owner, "%s", owner);
-    if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, owner, type, &d.rrset) != KMSDNS_OK ||
-        kmsdns_dnssec_rrsigs(p, LDNS_SECTION_ANSWER, owner, type, &d.sigs) != KMSDNS_OK) {
-        ldns_rr_list_deep_free(d.rrset);
-        return KMSDNS_NOMEM;
-    }
-    bool served = ldns_rr_list_rr_count(d.rrset) > 0;
-    if (!served || ldns_rr_list_rr_count(d.sigs) == 0) {
-        ldns_rr_list_deep_free(d.rrset);
-        ldns_rr_list_deep_free(d.sigs);
-        d.rrset = d.sigs = NULL;
-    }
     if (!served)
         return KMSDNS_OK;
+    const ldns_rr_list *ans = ldns_pkt_answer(p);
+    bool sigs = false;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ans) && !sigs; i++)
+        sigs = ldns_rr_get_type(ldns_rr_list_rr(ans, i)) == LDNS_RR_TYPE_RRSIG;
+    struct kmsdns_dnssec_obs d = {.type = type};
+    snprintf(d.owner, sizeof d.owner, "%s", owner);
+    if (sigs) {
+        if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, owner, type, &d.rrset) != KMSDNS_OK ||
+            kmsdns_dnssec_rrsigs(p, LDNS_SECTION_ANSWER, owner, type, &d.sigs) != KMSDNS_OK) {
+            ldns_rr_list_deep_free(d.rrset);
+            return KMSDNS_NOMEM;
+        }
+        if (ldns_rr_list_rr_count(d.rrset) == 0 || ldns_rr_list_rr_count(d.sigs) == 0) {
+            ldns_rr_list_deep_free(d.rrset);
+            ldns_rr_list_deep_free(d.sigs);
+            d.rrset = d.sigs = NULL;
+        }
+    }
     struct kmsdns_dnssec_obs *v = realloc(o->dnssec, (o->ndnssec + 1) * sizeof *v);
     if (v == NULL) {
         ldns_rr_list_deep_free(d.rrset);
@@ -416,6 +423,18 @@ static int keep_rrset(struct kmsdns_server_obs *o, const ldns_pkt *p, const char
     o->dnssec = v;
     v[o->ndnssec++] = d;
     return KMSDNS_OK;
+}
+
+/* Whether the RRsets a server serves for slot s need keeping for a verdict:
+ * not where its zone is known already to be unsigned there (the usual
+ * case), so an unsigned zone's answers cost no copy at all. */
+static bool wants_rrsets(const struct engine *e, const struct slot *s, unsigned server)
+{
+    const struct kmsdns_server_obs *o = &s->obs[server];
+    if (o->client_view)
+        return false;
+    const struct zkeys *z = o->zone[0] ? zkeys_find(e, s->chans[server], o->zone) : NULL;
+    return z == NULL || !z->done || z->zone_signed;
 }
 
 /* The verdicts of a finished domain: on each server where its zone is
@@ -676,8 +695,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         return;
     }
     kmsdns__audit_srv_answer(o, s->owner, p);
-    if (!o->client_view && o->nsrv > 0 && e->rc == KMSDNS_OK)
-        e->rc = keep_rrset(o, p, s->owner, LDNS_RR_TYPE_SRV);
+    if (o->nsrv > 0 && e->rc == KMSDNS_OK && wants_rrsets(e, s, q->server))
+        e->rc = keep_rrset(o, p, s->owner, LDNS_RR_TYPE_SRV, true);
     for (unsigned ti = 0; ti < o->ntargets; ti++) {
         const char *t = o->targets[ti].name;
         e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, o->client_view, q->server,
@@ -712,8 +731,14 @@ static void got_addr(struct engine *e, struct slot *s, const struct query *q, co
         return;
     }
     kmsdns__audit_addr_answer(t, q->type, o->client_view, p);
-    if (!o->client_view && t->asked && !t->cname && e->rc == KMSDNS_OK)
-        e->rc = keep_rrset(o, p, t->name, q->type);
+    if (!t->asked || t->cname || e->rc != KMSDNS_OK || !wants_rrsets(e, s, q->server))
+        return;
+    /* no alias in the answer (t->cname): every RR of the type is at the target */
+    const ldns_rr_list *ans = ldns_pkt_answer(p);
+    bool served = false;
+    for (size_t i = 0; i < ldns_rr_list_rr_count(ans) && !served; i++)
+        served = ldns_rr_get_type(ldns_rr_list_rr(ans, i)) == q->type;
+    e->rc = keep_rrset(o, p, t->name, q->type, served);
 }
 
 static void free_query(struct query *q)
