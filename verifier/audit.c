@@ -437,6 +437,24 @@ static bool wants_rrsets(const struct engine *e, const struct slot *s, unsigned 
     return z == NULL || !z->done || z->zone_signed;
 }
 
+/* Whether a target's RRset was signed by another zone than the SRV's: a
+ * child zone the same server serves (kms1.hq.corp.test in hq.corp.test),
+ * whose DNSKEYs were not asked. Such an RRset is not judged. */
+static bool signed_elsewhere(const struct kmsdns_dnssec_obs *d, const char *zone)
+{
+    bool other = false;
+    for (size_t i = 0; d->sigs != NULL && i < ldns_rr_list_rr_count(d->sigs); i++) {
+        char signer[KMSDNS_NAME_BUF];
+        const ldns_rdf *n = ldns_rr_rrsig_signame(ldns_rr_list_rr(d->sigs, i));
+        if (n == NULL || kmsdns_msg_rdf_name(n, signer) != KMSDNS_OK)
+            continue;
+        if (strcmp(signer, zone) == 0)
+            return false;
+        other |= kmsdns_name_is_within(signer, zone);
+    }
+    return other;
+}
+
 /* The verdicts of a finished domain: on each server where its zone is
  * signed, every RRset kept that lies in the zone, at the time of judging. */
 static void judge_dnssec(struct engine *e, struct slot *s)
@@ -451,7 +469,8 @@ static void judge_dnssec(struct engine *e, struct slot *s)
         o->zone_signed = true;
         for (size_t k = 0; k < o->ndnssec; k++) {
             struct kmsdns_dnssec_obs *d = &o->dnssec[k];
-            if (!kmsdns_name_is_within(d->owner, o->zone))
+            if (!kmsdns_name_is_within(d->owner, o->zone) ||
+                (d->type != LDNS_RR_TYPE_SRV && signed_elsewhere(d, o->zone)))
                 continue;
             if (d->rrset == NULL) {
                 d->verdict = (struct kmsdns_dnssec_result){.verdict = KMSDNS_DNSSEC_UNSIGNED};

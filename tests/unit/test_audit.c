@@ -1433,6 +1433,38 @@ static void test_engine_dnssec_not_judged(void **state)
     fx.srv[0].rrs[8] = "kms9.other.test. 3600 IN A 192.0.2.19";
     audit(corp, 1, NULL, 1, &ao);
     assert_string_equal(seen[0].s[0].codes, "");
+    /* a target in a child zone the same server serves, signed by that zone's
+     * key (whose DNSKEYs were not asked): not judged */
+    two_signed();
+    ldns_key *child = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
+    ldns_key_set_pubkey_owner(child, ldns_dname_new_frm_str("hq.corp.test."));
+    ldns_key_set_flags(child, 256);
+    ldns_rr *ck = ldns_key2rr(child);
+    ldns_key_set_keytag(child, ldns_calc_keytag(ck));
+    ldns_key_set_inception(child, (uint32_t)(time(NULL) - 3600));
+    ldns_key_set_expiration(child, (uint32_t)(time(NULL) + 30 * DAY));
+    ldns_key_list *cl = ldns_key_list_new();
+    ldns_key_list_push_key(cl, child);
+    const char *hq = "kms1.hq.corp.test. 3600 IN A 192.0.2.12";
+    const char *hqsrv = "_vlmcs._tcp.corp.test. 3600 IN SRV 0 100 1688 kms1.hq.corp.test.";
+    ldns_rr_list *set = ldns_rr_list_new();
+    ldns_rr_list_push_rr(set, rr_of(hq));
+    ldns_rr_list *csig = ldns_sign_public(set, cl);
+    fx.srv[0].rrs[1] = hqsrv;
+    fx.srv[0].rrs[5] = zs_sign(hqsrv, -3600, 30 * DAY);
+    fx.srv[0].rrs[8] = hq;
+    fx.srv[0].rrs[9] = zs_keep(ldns_rr2str(ldns_rr_list_rr(csig, 0)));
+    audit(corp, 1, NULL, 1, &ao);
+    assert_string_equal(seen[0].s[0].codes, "");
+    /* the same A signed by no one: judged as the zone's own, dnssec-unsigned */
+    fx.srv[0].rrs[9] = NULL;
+    audit(corp, 1, NULL, 1, &ao);
+    assert_string_equal(seen[0].s[0].codes, "dnssec-unsigned");
+    assert_non_null(strstr(seen[0].s[0].msg, "kms1.hq.corp.test A at 192.0.2.53:53"));
+    ldns_rr_list_deep_free(csig);
+    ldns_rr_list_deep_free(set);
+    ldns_rr_free(ck);
+    ldns_key_list_free(cl);
     /* the client view (a resolver: validation is its job) */
     two_signed();
     fx.srv[2] =
