@@ -207,6 +207,13 @@ static int option(int c, const char *arg, struct verify_params *p)
     return misuse("internal: option %c", c);
 }
 
+/* option() in kmsdns_cli_parse()'s terms: its 0 (go on) is -1 there. */
+static int own_option(int c, const char *arg, void *ctx)
+{
+    int rc = option(c, arg, ctx);
+    return rc == 0 ? -1 : rc;
+}
+
 int verify_params_parse(int argc, char **argv, struct verify_params *p)
 {
     static const struct option opts[] = {
@@ -235,15 +242,8 @@ int verify_params_parse(int argc, char **argv, struct verify_params *p)
     memset(p, 0, sizeof *p);
     p->timeout_ms = 1000;
     p->retries = 2;
-    opterr = 0;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
-        if ((rc = kmsdns_cli_option(&cli, c, argv)) >= 0)
-            return rc;
-        if ((rc = option(c, optarg, p)) != 0)
-            return rc;
-    }
-    if ((rc = kmsdns_cli_no_operands(&cli, argc, argv)) >= 0)
+    int rc = kmsdns_cli_parse(&cli, argc, argv, ":c:hV", opts, own_option, p);
+    if (rc >= 0)
         return rc;
     if (p->ns && p->nservers == 0)
         return misuse("--ns goes with --server");
