@@ -882,6 +882,7 @@ static void probe_targets(struct engine *e, struct slot *s, struct kmsdns_domain
             continue;
         struct kmsdns_problem p = {.code = "probe-failed", .severity = KMSDNS_SEV_CRITICAL};
         char ad[KMSDNS_ADDR_TEXT_MAX];
+        snprintf(p.target, sizeof p.target, "%s", who[j]);
         snprintf(p.message, sizeof p.message, "%s (%s): %s%s", who[j],
                  kmsdns_addr_format(&pr[j].addr, ad), e->o->probe == 2 ? "RPC bind: " : "",
                  pr[j].why[0] ? pr[j].why : kmsdns_strerror(pr[j].rc));

@@ -38,6 +38,9 @@ struct kmsdns_problem {
     const char *code; /* static: "srv-missing", ... */
     enum kmsdns_severity severity;
     char message[384];
+    /* the name it concerns, for a status line: the SRV target (or the RRset
+     * owner, the near miss) it is about; "" for a server's or the zone's own */
+    char target[KMSDNS_NAME_BUF];
 };
 
 /* An address as served or expected: A or AAAA, presentation form. */

@@ -55,16 +55,17 @@ void kmsdns_domain_result_deinit(struct kmsdns_domain_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
-               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int add(struct kmsdns_problem **v, size_t *n, const char *target, const char *code,
+               enum kmsdns_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Set when add() could not grow a list: the checks go on (they return
  * nothing), and kmsdns_audit_check() then fails as a whole rather than
  * report a domain with a problem missing. Per thread, like the call. */
 static _Thread_local bool add_failed;
 
-static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsdns_severity sev,
-               const char *fmt, ...)
+static int add(struct kmsdns_problem **v, size_t *n, const char *target, const char *code,
+               enum kmsdns_severity sev, const char *fmt, ...)
 {
     struct kmsdns_problem *nv = realloc(*v, (*n + 1) * sizeof **v);
     if (nv == NULL) {
@@ -75,6 +76,7 @@ static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsd
     struct kmsdns_problem *p = &nv[(*n)++];
     p->code = code;
     p->severity = sev;
+    snprintf(p->target, sizeof p->target, "%s", target != NULL ? target : "");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->message, sizeof p->message, fmt, ap);
@@ -82,7 +84,9 @@ static int add(struct kmsdns_problem **v, size_t *n, const char *code, enum kmsd
     return KMSDNS_OK;
 }
 
-#define PROBLEM(sr, ...) add(&(sr)->problems, &(sr)->nproblems, __VA_ARGS__)
+/* A problem of a server's answer as a whole; PROBLEM_AT: about one name. */
+#define PROBLEM(sr, ...) add(&(sr)->problems, &(sr)->nproblems, NULL, __VA_ARGS__)
+#define PROBLEM_AT(sr, target, ...) add(&(sr)->problems, &(sr)->nproblems, target, __VA_ARGS__)
 
 /* A server whose SRV answer can be judged: authoritative NOERROR/NXDOMAIN. */
 static bool judged(const struct kmsdns_server_obs *o)
@@ -127,7 +131,8 @@ static void mismatch(struct kmsdns_server_result *sr, const char *owner,
     if (got->weight != want->weight)
         snprintf(f + strlen(f), sizeof f - strlen(f), "%sweight %u (expected %u)", f[0] ? ", " : "",
                  got->weight, want->weight);
-    PROBLEM(sr, "srv-mismatch", KMSDNS_SEV_CRITICAL, "%s SRV for %s has %s", owner, want->value, f);
+    PROBLEM_AT(sr, want->value, "srv-mismatch", KMSDNS_SEV_CRITICAL, "%s SRV for %s has %s", owner,
+               want->value, f);
 }
 
 static void check_expected(struct kmsdns_server_result *sr, const char *owner,
@@ -144,8 +149,8 @@ static void check_expected(struct kmsdns_server_result *sr, const char *owner,
                      o->srv[k].weight == want->weight;
         }
         if (first == NULL)
-            PROBLEM(sr, "srv-missing", KMSDNS_SEV_CRITICAL, "%s has no SRV record for %s", owner,
-                    want->value);
+            PROBLEM_AT(sr, want->value, "srv-missing", KMSDNS_SEV_CRITICAL,
+                       "%s has no SRV record for %s", owner, want->value);
         else if (!exact)
             mismatch(sr, owner, want, first);
     }
@@ -180,13 +185,13 @@ static void check_target(struct kmsdns_server_result *sr, const struct kmsdns_ex
     if (t == NULL || !t->asked || !t->answered)
         return;
     if (t->cname) {
-        PROBLEM(sr, "target-cname", KMSDNS_SEV_CRITICAL,
-                "target %s is an alias (CNAME); RFC 2782 requires the host's own name", t->name);
+        PROBLEM_AT(sr, t->name, "target-cname", KMSDNS_SEV_CRITICAL,
+                   "target %s is an alias (CNAME); RFC 2782 requires the host's own name", t->name);
         return;
     }
     if (t->naddrs == 0) {
-        PROBLEM(sr, "target-no-address", KMSDNS_SEV_CRITICAL,
-                "target %s has neither A nor AAAA on this server", t->name);
+        PROBLEM_AT(sr, t->name, "target-no-address", KMSDNS_SEV_CRITICAL,
+                   "target %s has neither A nor AAAA on this server", t->name);
         return;
     }
     for (size_t i = 0; e != NULL && i < e->naddr; i++) {
@@ -196,8 +201,8 @@ static void check_target(struct kmsdns_server_result *sr, const struct kmsdns_ex
         char got[256], want[256];
         list_addrs(t->addrs, t->naddrs, got, sizeof got);
         list_addrs(e->addr[i].addrs, e->addr[i].n, want, sizeof want);
-        PROBLEM(sr, "address-mismatch", KMSDNS_SEV_CRITICAL,
-                "target %s has addresses %s; the host config says %s", t->name, got, want);
+        PROBLEM_AT(sr, t->name, "address-mismatch", KMSDNS_SEV_CRITICAL,
+                   "target %s has addresses %s; the host config says %s", t->name, got, want);
     }
 }
 
@@ -222,9 +227,9 @@ static void check_server(struct kmsdns_server_result *sr, const char *owner,
             seen_before |= strcmp(o->srv[j].value, o->srv[k].value) == 0;
         if (!seen_before && strcmp(o->srv[k].value, ".") != 0 &&
             !expected_target(e, o->srv[k].value))
-            PROBLEM(sr, "extra-record", KMSDNS_SEV_WARNING,
-                    "%s points to %s, which no host config expects (a stale host?)", owner,
-                    o->srv[k].value);
+            PROBLEM_AT(sr, o->srv[k].value, "extra-record", KMSDNS_SEV_WARNING,
+                       "%s points to %s, which no host config expects (a stale host?)", owner,
+                       o->srv[k].value);
     }
     for (size_t k = 0; k < o->nsrv; k++) {
         bool seen_before = false;
@@ -292,9 +297,9 @@ static void check_misnamed(struct kmsdns_server_result *sr, const char *domain, 
         char more[32] = "";
         if (n->nsrv > 1)
             snprintf(more, sizeof more, ", +%zu more", n->nsrv - 1);
-        PROBLEM(sr, "srv-misnamed", KMSDNS_SEV_WARNING,
-                "this server has an SRV at %s (%s port %u%s): %s KMS clients ask only for %s", name,
-                n->srv[0].value, n->srv[0].port, more, near_miss[k].hint, owner);
+        PROBLEM_AT(sr, name, "srv-misnamed", KMSDNS_SEV_WARNING,
+                   "this server has an SRV at %s (%s port %u%s): %s KMS clients ask only for %s",
+                   name, n->srv[0].value, n->srv[0].port, more, near_miss[k].hint, owner);
     }
 }
 
@@ -529,19 +534,20 @@ static void check_dnssec(struct kmsdns_server_result *sr, const struct kmsdns_se
         case KMSDNS_DNSSEC_OK:
             break;
         case KMSDNS_DNSSEC_UNSIGNED:
-            PROBLEM(sr, "dnssec-unsigned", KMSDNS_SEV_CRITICAL,
-                    "%s %s at %s is served without RRSIG, but the zone %s is signed (it has a "
-                    "DNSKEY RRset there): validating resolvers refuse it",
-                    d->owner, type, sr->server, o->zone);
+            PROBLEM_AT(sr, d->owner, "dnssec-unsigned", KMSDNS_SEV_CRITICAL,
+                       "%s %s at %s is served without RRSIG, but the zone %s is signed (it has a "
+                       "DNSKEY RRset there): validating resolvers refuse it",
+                       d->owner, type, sr->server, o->zone);
             break;
         case KMSDNS_DNSSEC_BOGUS:
-            PROBLEM(sr, "dnssec-bogus", KMSDNS_SEV_CRITICAL, "%s %s at %s fails validation, %s: %s",
-                    d->owner, type, sr->server, kmsdns_dnssec_reason_name(d->verdict.reason),
-                    d->verdict.message);
+            PROBLEM_AT(sr, d->owner, "dnssec-bogus", KMSDNS_SEV_CRITICAL,
+                       "%s %s at %s fails validation, %s: %s", d->owner, type, sr->server,
+                       kmsdns_dnssec_reason_name(d->verdict.reason), d->verdict.message);
             break;
         case KMSDNS_DNSSEC_EXPIRING:
-            PROBLEM(sr, "dnssec-expiring", KMSDNS_SEV_WARNING, "%s %s at %s: %s; re-sign the zone",
-                    d->owner, type, sr->server, d->verdict.message);
+            PROBLEM_AT(sr, d->owner, "dnssec-expiring", KMSDNS_SEV_WARNING,
+                       "%s %s at %s: %s; re-sign the zone", d->owner, type, sr->server,
+                       d->verdict.message);
             break;
         }
     }
@@ -555,11 +561,11 @@ static int64_t eligible_at(const struct kmsdns_zone_aging *z, uint32_t hours)
     return kmsdns_dnsrecord_unix(hours) + ((int64_t)z->norefresh + z->refresh) * 3600;
 }
 
-/* record-aging for one dynamic record ("what" names it): critical once
+/* record-aging for one dynamic record ("what" names it, about target): critical once
  * eligible (a record exactly no-refresh + refresh old counts), warning
  * within KMSDNS_AUDIT_AGING_WARN_S. */
 static void aging(struct kmsdns_server_result *sr, const struct kmsdns_ldap_obs *l,
-                  const char *what, uint32_t hours)
+                  const char *target, const char *what, uint32_t hours)
 {
     int64_t when = eligible_at(&l->aging, hours);
     if (when - l->now > KMSDNS_AUDIT_AGING_WARN_S)
@@ -567,12 +573,12 @@ static void aging(struct kmsdns_server_result *sr, const struct kmsdns_ldap_obs 
     char ts[24], el[24];
     kmsdns_iso8601(kmsdns_dnsrecord_unix(hours), ts);
     kmsdns_iso8601(when, el);
-    PROBLEM(sr, "record-aging", when <= l->now ? KMSDNS_SEV_CRITICAL : KMSDNS_SEV_WARNING,
-            "%s: timestamp %s, %s for scavenging %s %s (no-refresh %u h + refresh %u h%s); "
-            "the DC may delete it: refresh it (kmsdns-publish, [dns] refresh)",
-            what, ts, when <= l->now ? "eligible" : "becomes eligible",
-            when <= l->now ? "since" : "at", el, l->aging.norefresh, l->aging.refresh,
-            l->aging.aging ? "" : "; zone aging off");
+    PROBLEM_AT(
+        sr, target, "record-aging", when <= l->now ? KMSDNS_SEV_CRITICAL : KMSDNS_SEV_WARNING,
+        "%s: timestamp %s, %s for scavenging %s %s (no-refresh %u h + refresh %u h%s); "
+        "the DC may delete it: refresh it (kmsdns-publish, [dns] refresh)",
+        what, ts, when <= l->now ? "eligible" : "becomes eligible", when <= l->now ? "since" : "at",
+        el, l->aging.norefresh, l->aging.refresh, l->aging.aging ? "" : "; zone aging off");
 }
 
 static const struct kmsdns_ldap_rec *ldap_srv(const struct kmsdns_ldap_obs *l, const char *owner,
@@ -619,15 +625,15 @@ static void check_ldap(struct kmsdns_server_result *sr, const char *owner,
         snprintf(what, sizeof what, "%s SRV %u %u %u %s", owner, rr->priority, rr->weight, rr->port,
                  rr->value);
         if (!a->dynamic) {
-            PROBLEM(sr, "record-static", KMSDNS_SEV_WARNING,
-                    "%s is static (timestamp 0): never aged out, it stays after the host is "
-                    "gone; let the host publish it dynamically",
-                    what);
+            PROBLEM_AT(sr, rr->value, "record-static", KMSDNS_SEV_WARNING,
+                       "%s is static (timestamp 0): never aged out, it stays after the host is "
+                       "gone; let the host publish it dynamically",
+                       what);
             continue;
         }
         a->stamp = kmsdns_dnsrecord_unix(x->timestamp);
         a->eligible = eligible_at(&l->aging, x->timestamp);
-        aging(sr, l, what, x->timestamp);
+        aging(sr, l, rr->value, what, x->timestamp);
     }
     for (size_t i = 0; i < l->nrecs; i++) {
         const struct kmsdns_ldap_rec *x = &l->recs[i];
@@ -636,7 +642,7 @@ static void check_ldap(struct kmsdns_server_result *sr, const char *owner,
         char what[KMSDNS_NAME_BUF * 2 + 16];
         snprintf(what, sizeof what, "%s %s %s", x->owner, x->type == LDNS_RR_TYPE_A ? "A" : "AAAA",
                  x->value);
-        aging(sr, l, what, x->timestamp);
+        aging(sr, l, x->owner, what, x->timestamp);
     }
 }
 

@@ -322,33 +322,6 @@ static void nagios_text(FILE *f, const char *s)
         fputc(*s == '|' ? '/' : *s == '\n' || *s == '\r' ? ' ' : *s, f);
 }
 
-/* The target a problem's message names: its first word that is a host name
- * (letters, digits, '-', '.', with a dot; not the _vlmcs._tcp owner, not an
- * address). A problem carries no target of its own (audit_check.c words
- * each message), so this reads it back; "" when the message names none. */
-static void target_in(const char *msg, char out[KMSDNS_NAME_BUF])
-{
-    out[0] = '\0';
-    for (const char *w = msg; *w != '\0';) {
-        size_t n = strcspn(w, " \t,;:()\"'");
-        bool dot = false, letter = false, name = n > 0 && n < KMSDNS_NAME_BUF && w[0] != '-';
-        for (size_t i = 0; i < n && name; i++) {
-            char c = w[i];
-            dot |= c == '.';
-            letter |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-            name = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '.' || c == '-';
-        }
-        if (name && dot && letter && w[n - 1] != '.') {
-            memcpy(out, w, n);
-            out[n] = '\0';
-            return;
-        }
-        w += n;
-        w += *w != '\0';
-    }
-}
-
 /* Each problem as a long-output line; the first of the worst is remembered. */
 static void nagios_domain(struct render *r, const struct kmsdns_domain_result *d)
 {
@@ -366,7 +339,7 @@ static void nagios_domain(struct render *r, const struct kmsdns_domain_result *d
             r->have_worst = true;
             snprintf(r->worst_problem.domain, sizeof r->worst_problem.domain, "%s", d->domain);
             snprintf(r->worst_problem.server, sizeof r->worst_problem.server, "%s", server);
-            target_in(p[k].message, r->worst_problem.target);
+            snprintf(r->worst_problem.target, sizeof r->worst_problem.target, "%s", p[k].target);
             r->worst_problem.code = p[k].code;
             r->worst_problem.severity = p[k].severity;
         }

@@ -193,7 +193,7 @@ expect_eq "six zones: dnssec problems per code" \
   "dnssec-bogus=6 dnssec-expiring=4 dnssec-unsigned=2"
 
 run_cmd "$VER" --domain expired.sig.test --domain expiring.sig.test --server "$SIG_KNOT" --format nagios
-expect 2 "^KMSDNS CRITICAL - expired\.sig\.test: dnssec-bogus at $SIG_KNOT \(\+3 more\) \| " "nagios status line"
+expect 2 "^KMSDNS CRITICAL - expired\.sig\.test: dnssec-bogus _vlmcs\._tcp\.expired\.sig\.test at $SIG_KNOT \(\+3 more\) \| " "nagios status line"
 output | grep -q "^WARNING expiring.sig.test $SIG_KNOT dnssec-expiring: _vlmcs._tcp.expiring.sig.test SRV at " ||
   fail "nagios long output: $(show)"
 ok "nagios long output: the warning's line"
