@@ -489,6 +489,22 @@ static void test_primary_reference(void **state)
     assert_string_equal(codes(2), "serial-mismatch");
 }
 
+/* Each problem names what it is about for the status line: the SRV target
+ * for the record's problems, nothing for a whole answer's. */
+static void test_problem_targets(void **state)
+{
+    (void)state;
+    struct kmsdns_rrdata other[] = {test_srv("kms9.corp.test", 0, 100, 1688, 3600)};
+    struct kmsdns_expectation e = expect_kms1();
+    server(&o[0], "192.0.2.53", other, 1, 7);
+    server(&o[1], "192.0.2.54", other, 1, 8);
+    judge(&e, 2);
+    assert_string_equal(codes(0), "srv-missing extra-record serial-mismatch");
+    assert_string_equal(r.servers[0].problems[0].target, "kms1.corp.test");
+    assert_string_equal(r.servers[0].problems[1].target, "kms9.corp.test");
+    assert_string_equal(r.servers[0].problems[2].target, "");
+}
+
 static void test_reachability(void **state)
 {
     (void)state;
@@ -1612,6 +1628,7 @@ int main(void)
         cmocka_unit_test_teardown(test_consistency, cleanup),
         cmocka_unit_test_teardown(test_disagreement_reference, cleanup),
         cmocka_unit_test_teardown(test_primary_reference, cleanup),
+        cmocka_unit_test_teardown(test_problem_targets, cleanup),
         cmocka_unit_test_teardown(test_reachability, cleanup),
         cmocka_unit_test(test_severity_order),
         cmocka_unit_test(test_walk_zone_soa),
