@@ -8,7 +8,10 @@
  * the zone's SOA, then for the targets' A/AAAA, and is judged and emitted,
  * in input order, as soon as the window's head is complete. Per-server bounds
  * on queries in flight and an optional global rate keep servers comfortable.
+ * Signed zones (the DNSKEY question, the RRsets kept, the verdicts) are
+ * audit_keys.c's; the state both share is audit_engine.h.
  */
+#include "audit_engine.h"
 #include "audit_int.h"
 #include "kmsdns/zone.h"
 #include "kmsdns/clock.h"
@@ -21,94 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define MAX_SERVERS 16
-#define MAX_NS KMSDNS__AUDIT_MAX_NS
-
-enum kind { Q_ZSOA, Q_NS, Q_NSADDR, Q_SRV, Q_SOA, Q_ADDR, Q_NEAR, Q_DNSKEY };
-
-struct chan;
-struct slot;
-struct engine;
-struct zkeys;
-
-struct query {
-    struct query *next; /* in its channel's wait list */
-    struct engine *e;
-    struct chan *ch;
-    struct slot *slot;
-    enum kind kind;
-    unsigned server, target; /* indices in the slot */
-    uint16_t type;
-    uint8_t *wire;
-    size_t len;
-    struct kmsdns_tsig_request *req; /* when signed: to verify the answer with */
-    struct zkeys *zk;                /* Q_DNSKEY: the zone and server it asks for */
-    struct kmsdns_exchange x;        /* while submitted */
-};
-
-/* One zone on one server: its DNSKEY question, asked once for the whole run
- * (so a signed zone, or an unsigned one, costs one query per zone and server
- * whatever its number of domains), and the domains waiting for the answer. */
-struct zkeys {
-    struct zkeys *next; /* in its hash bucket */
-    struct chan *ch;
-    char *zone;
-    bool done;          /* the answer (or the failure) came */
-    bool zone_signed;   /* an authoritative NOERROR with a DNSKEY RRset at the apex */
-    ldns_rr_list *keys; /* that RRset (owned) */
-    struct zwait {
-        struct slot *s;
-        unsigned server;
-    } * wait; /* malloc'd */
-    size_t nwait;
-};
-
-#define ZKEYS_BUCKETS 4096
-
-/* A server asked: its queries in flight and those waiting for room. */
-struct chan {
-    struct kmsdns_addr addr;
-    unsigned inflight;
-    struct query *head, *tail;
-};
-
-struct slot {
-    bool used, done;
-    unsigned long seq;
-    char domain[KMSDNS_NAME_BUF];
-    char owner[KMSDNS_NAME_BUF];
-    char cur[KMSDNS_NAME_BUF]; /* the SOA walk's current name */
-    const struct kmsdns_expectation *exp;
-    unsigned pending;
-    struct kmsdns_server_obs obs[MAX_SERVERS];
-    struct chan *chans[MAX_SERVERS];
-    size_t nobs;
-    char ns[MAX_NS][KMSDNS_NAME_BUF];
-    size_t nns;
-    char zone[KMSDNS_NAME_BUF];
-    struct kmsdns_problem trouble; /* the domain's own problem, when code is set */
-};
-
-struct engine {
-    const struct kmsdns_audit_opts *o;
-    struct kmsdns_transport_stream io;
-    void *sess;
-    bool closing; /* the session is being closed: answers only free their queries */
-    struct chan **chans;
-    size_t nchans;
-    struct chan *resolver;
-    struct slot *win;
-    size_t nwin;
-    unsigned long next_seq, emit_seq;
-    struct kmsdns_audit_stats *stats;
-    double tokens;
-    uint64_t last; /* kmsdns_now_ms() of the last token refill */
-    int rc;
-    double deadline;      /* now_s() by which the run ends (--time-limit), or 0 */
-    bool expired;         /* past it: nothing is sent, what is queued completes at once */
-    struct zkeys **zkeys; /* ZKEYS_BUCKETS buckets (calloc'd) */
-};
 
 static double now_s(void)
 {
@@ -223,10 +138,9 @@ static int add_do(struct query *q)
     return KMSDNS_OK;
 }
 
-/* A query, not yet queued (enqueue() does): NULL when out of memory. */
-static struct query *make_query(struct engine *e, struct slot *s, struct chan *c, enum kind k,
-                                const char *name, uint16_t type, bool rd, unsigned server,
-                                unsigned target)
+struct query *kmsdns__audit_query_new(struct engine *e, struct slot *s, struct chan *c, enum kind k,
+                                      const char *name, uint16_t type, bool rd, unsigned server,
+                                      unsigned target)
 {
     struct query *q = calloc(1, sizeof *q);
     if (q == NULL || kmsdns_msg_query(name, type, rd, &q->wire, &q->len) != KMSDNS_OK) {
@@ -253,8 +167,7 @@ static struct query *make_query(struct engine *e, struct slot *s, struct chan *c
     return q;
 }
 
-/* Queues q on its server's channel and sends what the bounds allow. */
-static int enqueue(struct engine *e, struct slot *s, struct chan *c, struct query *q)
+int kmsdns__audit_enqueue(struct engine *e, struct slot *s, struct chan *c, struct query *q)
 {
     if (c->tail != NULL)
         c->tail->next = q;
@@ -269,221 +182,8 @@ static int enqueue(struct engine *e, struct slot *s, struct chan *c, struct quer
 static int ask(struct engine *e, struct slot *s, struct chan *c, enum kind k, const char *name,
                uint16_t type, bool rd, unsigned server, unsigned target)
 {
-    struct query *q = make_query(e, s, c, k, name, type, rd, server, target);
-    return q != NULL ? enqueue(e, s, c, q) : KMSDNS_NOMEM;
-}
-
-/* ---- signed zones: one DNSKEY question per zone and server ------------------- */
-
-static size_t zkeys_bucket(const struct chan *c, const char *zone)
-{
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)c;
-    for (const char *p = zone; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ull;
-    return (size_t)(h % ZKEYS_BUCKETS);
-}
-
-static struct zkeys *zkeys_find(const struct engine *e, const struct chan *c, const char *zone)
-{
-    if (e->zkeys == NULL)
-        return NULL;
-    for (struct zkeys *z = e->zkeys[zkeys_bucket(c, zone)]; z != NULL; z = z->next)
-        if (z->ch == c && strcmp(z->zone, zone) == 0)
-            return z;
-    return NULL;
-}
-
-/* The entry of zone at c, made when new (not asked yet); NULL when out of memory. */
-static struct zkeys *zkeys_get(struct engine *e, struct chan *c, const char *zone)
-{
-    struct zkeys *z = zkeys_find(e, c, zone);
-    if (z != NULL)
-        return z;
-    if (e->zkeys == NULL && (e->zkeys = calloc(ZKEYS_BUCKETS, sizeof *e->zkeys)) == NULL)
-        return NULL;
-    if ((z = calloc(1, sizeof *z)) == NULL || (z->zone = strdup(zone)) == NULL) {
-        free(z);
-        return NULL;
-    }
-    z->ch = c;
-    size_t b = zkeys_bucket(c, zone);
-    z->next = e->zkeys[b];
-    e->zkeys[b] = z;
-    return z;
-}
-
-static void zkeys_free_all(struct engine *e)
-{
-    for (size_t b = 0; e->zkeys != NULL && b < ZKEYS_BUCKETS; b++)
-        for (struct zkeys *z = e->zkeys[b], *n; z != NULL; z = n) {
-            n = z->next;
-            ldns_rr_list_deep_free(z->keys);
-            free(z->wait);
-            free(z->zone);
-            free(z);
-        }
-    free(e->zkeys);
-    e->zkeys = NULL;
-}
-
-/* The server's SOA answer named its zone: the domain waits for that zone's
- * DNSKEY answer from that server, asked by the first domain to get there
- * (got_keys releases the waiting domains). Nothing when it came already. */
-static void want_keys(struct engine *e, struct slot *s, unsigned server)
-{
-    const struct kmsdns_server_obs *o = &s->obs[server];
-    if (o->client_view || o->zone[0] == '\0')
-        return;
-    struct zkeys *z = zkeys_get(e, s->chans[server], o->zone);
-    if (z == NULL) {
-        e->rc = KMSDNS_NOMEM;
-        return;
-    }
-    if (z->done)
-        return;
-    struct zwait *v = realloc(z->wait, (z->nwait + 1) * sizeof *v);
-    if (v == NULL) {
-        e->rc = KMSDNS_NOMEM;
-        return;
-    }
-    z->wait = v;
-    v[z->nwait++] = (struct zwait){.s = s, .server = server};
-    s->pending++;
-    if (z->nwait > 1)
-        return; /* asked already */
-    struct query *q = make_query(e, s, s->chans[server], Q_DNSKEY, z->zone, LDNS_RR_TYPE_DNSKEY,
-                                 false, server, 0);
-    if (q == NULL) {
-        e->rc = KMSDNS_NOMEM;
-        return;
-    }
-    q->zk = z;
-    e->rc = enqueue(e, s, s->chans[server], q);
-}
-
-/* The DNSKEY answer (p NULL: none came): the zone is signed on that server
- * when it answers with authority and a DNSKEY RRset at the apex; the
- * domains waiting for it may now be judged. */
-static void got_keys(struct engine *e, struct query *q, const ldns_pkt *p)
-{
-    struct zkeys *z = q->zk;
-    z->done = true;
-    if (p != NULL && ldns_pkt_aa(p) && ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR &&
-        kmsdns_dnssec_zone_signed(p, z->zone)) {
-        if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, z->zone, LDNS_RR_TYPE_DNSKEY, &z->keys) ==
-            KMSDNS_OK)
-            z->zone_signed = true;
-        else
-            e->rc = KMSDNS_NOMEM;
-    }
-    for (size_t i = 0; i < z->nwait; i++) {
-        struct slot *w = z->wait[i].s;
-        if (--w->pending == 0)
-            w->done = true;
-    }
-    free(z->wait);
-    z->wait = NULL;
-    z->nwait = 0;
-}
-
-/* Keeps, for the DNSSEC verdict, the RRset of type at owner in answer p with
- * the RRSIGs over it; none when p holds no such RRset. An answer without any
- * RRSIG (every answer of an unsigned zone) is copied not at all: only the
- * fact that the RRset came is kept. served: p holds an RRset of type at
- * owner, as the caller's walk found. */
-static int keep_rrset(struct kmsdns_server_obs *o, const ldns_pkt *p, const char *owner,
-                      uint16_t type, bool served)
-{
-    if (!served)
-        return KMSDNS_OK;
-    const ldns_rr_list *ans = ldns_pkt_answer(p);
-    bool sigs = false;
-    for (size_t i = 0; i < ldns_rr_list_rr_count(ans) && !sigs; i++)
-        sigs = ldns_rr_get_type(ldns_rr_list_rr(ans, i)) == LDNS_RR_TYPE_RRSIG;
-    struct kmsdns_dnssec_obs d = {.type = type};
-    snprintf(d.owner, sizeof d.owner, "%s", owner);
-    if (sigs) {
-        if (kmsdns_dnssec_rrset(p, LDNS_SECTION_ANSWER, owner, type, &d.rrset) != KMSDNS_OK ||
-            kmsdns_dnssec_rrsigs(p, LDNS_SECTION_ANSWER, owner, type, &d.sigs) != KMSDNS_OK) {
-            ldns_rr_list_deep_free(d.rrset);
-            return KMSDNS_NOMEM;
-        }
-        if (ldns_rr_list_rr_count(d.rrset) == 0 || ldns_rr_list_rr_count(d.sigs) == 0) {
-            ldns_rr_list_deep_free(d.rrset);
-            ldns_rr_list_deep_free(d.sigs);
-            d.rrset = d.sigs = NULL;
-        }
-    }
-    struct kmsdns_dnssec_obs *v = realloc(o->dnssec, (o->ndnssec + 1) * sizeof *v);
-    if (v == NULL) {
-        ldns_rr_list_deep_free(d.rrset);
-        ldns_rr_list_deep_free(d.sigs);
-        return KMSDNS_NOMEM;
-    }
-    o->dnssec = v;
-    v[o->ndnssec++] = d;
-    return KMSDNS_OK;
-}
-
-/* Whether the RRsets a server serves for slot s need keeping for a verdict:
- * not where its zone is known already to be unsigned there (the usual
- * case), so an unsigned zone's answers cost no copy at all. */
-static bool wants_rrsets(const struct engine *e, const struct slot *s, unsigned server)
-{
-    const struct kmsdns_server_obs *o = &s->obs[server];
-    if (o->client_view)
-        return false;
-    const struct zkeys *z = o->zone[0] ? zkeys_find(e, s->chans[server], o->zone) : NULL;
-    return z == NULL || !z->done || z->zone_signed;
-}
-
-/* Whether a target's RRset was signed by another zone than the SRV's: a
- * child zone the same server serves (kms1.hq.corp.test in hq.corp.test),
- * whose DNSKEYs were not asked. Such an RRset is not judged. */
-static bool signed_elsewhere(const struct kmsdns_dnssec_obs *d, const char *zone)
-{
-    bool other = false;
-    for (size_t i = 0; d->sigs != NULL && i < ldns_rr_list_rr_count(d->sigs); i++) {
-        char signer[KMSDNS_NAME_BUF];
-        const ldns_rdf *n = ldns_rr_rrsig_signame(ldns_rr_list_rr(d->sigs, i));
-        if (n == NULL || kmsdns_msg_rdf_name(n, signer) != KMSDNS_OK)
-            continue;
-        if (strcmp(signer, zone) == 0)
-            return false;
-        other |= kmsdns_name_is_within(signer, zone);
-    }
-    return other;
-}
-
-/* The verdicts of a finished domain: on each server where its zone is
- * signed, every RRset kept that lies in the zone, at the time of judging. */
-static void judge_dnssec(struct engine *e, struct slot *s)
-{
-    time_t now = time(NULL);
-    uint32_t warn = e->o->dnssec_warn_set ? e->o->dnssec_warn_s : KMSDNS_DNSSEC_WARN_DEFAULT;
-    for (size_t i = 0; i < s->nobs; i++) {
-        struct kmsdns_server_obs *o = &s->obs[i];
-        const struct zkeys *z = o->client_view ? NULL : zkeys_find(e, s->chans[i], o->zone);
-        if (z == NULL || !z->zone_signed)
-            continue;
-        o->zone_signed = true;
-        for (size_t k = 0; k < o->ndnssec; k++) {
-            struct kmsdns_dnssec_obs *d = &o->dnssec[k];
-            if (!kmsdns_name_is_within(d->owner, o->zone) ||
-                (d->type != LDNS_RR_TYPE_SRV && signed_elsewhere(d, o->zone)))
-                continue;
-            if (d->rrset == NULL) {
-                d->verdict = (struct kmsdns_dnssec_result){.verdict = KMSDNS_DNSSEC_UNSIGNED};
-                snprintf(d->verdict.message, sizeof d->verdict.message, "no RRSIG");
-                d->judged = true;
-            } else if (kmsdns_dnssec_check(d->rrset, d->sigs, z->keys, o->zone, now, warn,
-                                           &d->verdict) == KMSDNS_OK) {
-                d->judged = true;
-            } else {
-                e->rc = KMSDNS_NOMEM;
-            }
-        }
-    }
+    struct query *q = kmsdns__audit_query_new(e, s, c, k, name, type, rd, server, target);
+    return q != NULL ? kmsdns__audit_enqueue(e, s, c, q) : KMSDNS_NOMEM;
 }
 
 /* ---- per domain ------------------------------------------------------------ */
@@ -714,8 +414,8 @@ static void got_srv(struct engine *e, struct slot *s, const struct query *q, con
         return;
     }
     kmsdns__audit_srv_answer(o, s->owner, p);
-    if (o->nsrv > 0 && e->rc == KMSDNS_OK && wants_rrsets(e, s, q->server))
-        e->rc = keep_rrset(o, p, s->owner, LDNS_RR_TYPE_SRV, true);
+    if (o->nsrv > 0 && e->rc == KMSDNS_OK && kmsdns__audit_wants_rrsets(e, s, q->server))
+        e->rc = kmsdns__audit_keep_rrset(o, p, s->owner, LDNS_RR_TYPE_SRV, true);
     for (unsigned ti = 0; ti < o->ntargets; ti++) {
         const char *t = o->targets[ti].name;
         e->rc = ask(e, s, s->chans[q->server], Q_ADDR, t, LDNS_RR_TYPE_A, o->client_view, q->server,
@@ -735,7 +435,7 @@ static void got_soa(struct engine *e, struct slot *s, const struct query *q, con
      * primary: the reference of disagreements */
     if (p != NULL && kmsdns__audit_soa_answer(p, s->owner, &o->serial, o->zone, o->primary)) {
         o->has_serial = true;
-        want_keys(e, s, q->server);
+        kmsdns__audit_want_keys(e, s, q->server);
     }
 }
 
@@ -750,14 +450,14 @@ static void got_addr(struct engine *e, struct slot *s, const struct query *q, co
         return;
     }
     kmsdns__audit_addr_answer(t, q->type, o->client_view, p);
-    if (!t->asked || t->cname || e->rc != KMSDNS_OK || !wants_rrsets(e, s, q->server))
+    if (!t->asked || t->cname || e->rc != KMSDNS_OK || !kmsdns__audit_wants_rrsets(e, s, q->server))
         return;
     /* no alias in the answer (t->cname): every RR of the type is at the target */
     const ldns_rr_list *ans = ldns_pkt_answer(p);
     bool served = false;
     for (size_t i = 0; i < ldns_rr_list_rr_count(ans) && !served; i++)
         served = ldns_rr_get_type(ldns_rr_list_rr(ans, i)) == q->type;
-    e->rc = keep_rrset(o, p, t->name, q->type, served);
+    e->rc = kmsdns__audit_keep_rrset(o, p, t->name, q->type, served);
 }
 
 static void free_query(struct query *q)
@@ -816,7 +516,7 @@ static void on_done(void *arg, struct kmsdns_exchange *x)
         got_near(s, q, p);
         break;
     case Q_DNSKEY:
-        got_keys(e, q, p);
+        kmsdns__audit_got_keys(e, q, p);
         break;
     }
     ldns_pkt_free(p);
@@ -917,7 +617,7 @@ static int judge_and_emit(struct engine *e, struct slot *s, kmsdns_audit_emit_fn
     struct kmsdns_domain_result r = {0};
     if (e->o->ldap != NULL && !e->expired)
         read_ldap(e, s);
-    judge_dnssec(e, s);
+    kmsdns__audit_judge_dnssec(e, s);
     int rc = kmsdns_audit_check(s->domain, s->exp, s->obs, s->nobs, &r);
     if (rc == KMSDNS_OK && s->trouble.code != NULL)
         domain_problem(&r, &s->trouble);
@@ -1019,7 +719,7 @@ static void teardown(struct engine *e)
             kmsdns_server_obs_deinit(&e->win[i].obs[k]);
     free(e->chans);
     free(e->win);
-    zkeys_free_all(e);
+    kmsdns__audit_keys_free(e);
 }
 
 int kmsdns_audit_run(const struct kmsdns_audit_opts *o, kmsdns_audit_next_fn next, void *next_ctx,
