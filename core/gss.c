@@ -16,7 +16,8 @@
 
 struct kmsdns_gss_cred {
     krb5_context kctx;
-    krb5_ccache mem; /* our private cache (keytab case), else NULL */
+    krb5_ccache mem;   /* our private cache (keytab case), else NULL */
+    char memname[128]; /* its full name, "MEMORY:..." ("" without one) */
     gss_cred_id_t cred;
     char principal[512];
     char realm[256];
@@ -173,6 +174,8 @@ static int from_keytab(kmsdns_gss_cred *c, const char *keytab, krb5_principal me
     e = krb5_cc_get_full_name(c->kctx, c->mem, &full);
     if (e != 0)
         return krb5_fail(c->kctx, e, diag, what);
+    if (strlen(full) < sizeof c->memname)
+        memcpy(c->memname, full, strlen(full) + 1);
     gss_key_value_element_desc el = {"ccache", full};
     gss_key_value_set_desc store = {1, &el};
     gss_name_t name = GSS_C_NO_NAME;
@@ -264,6 +267,11 @@ void kmsdns_gss_cred_free(kmsdns_gss_cred *c)
         krb5_cc_destroy(c->kctx, c->mem);
     krb5_free_context(c->kctx);
     free(c);
+}
+
+const char *kmsdns_gss_cred_ccache(const kmsdns_gss_cred *c)
+{
+    return c->memname[0] != '\0' ? c->memname : NULL;
 }
 
 const char *kmsdns_gss_cred_principal(const kmsdns_gss_cred *c)

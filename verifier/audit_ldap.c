@@ -13,12 +13,13 @@
  */
 #include "audit_ldap.h"
 #include "kmsdns/clock.h"
+#include "kmsdns/error.h"
+#include "kmsdns/gss.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gssapi/gssapi_krb5.h>
-#include <krb5.h>
 #include <ldap.h>
 #include <openldap.h>
 #include <poll.h>
@@ -41,10 +42,8 @@ struct session {
 
 struct kmsdns_ldap {
     unsigned timeout_ms;
-    krb5_context kctx;
-    krb5_ccache mem;      /* with a keytab */
-    char ccname[128];     /* "MEMORY:..." */
-    char cred_error[256]; /* credentials could not be had: every read says so */
+    kmsdns_gss_cred *cred; /* with a keytab: its ticket in a memory cache */
+    char cred_error[256];  /* credentials could not be had: every read says so */
     struct session s[MAX_SESSIONS];
     size_t n;
 };
@@ -60,54 +59,16 @@ static void clean(char *dst, size_t cap, const char *src)
 
 /* ---- credentials ------------------------------------------------------------- */
 
+/* The keytab's ticket in a private memory cache (kmsdns/gss.h, as GSS-TSIG
+ * gets it); on failure every read reports why. */
 static void creds_from_keytab(kmsdns_ldap *l, const char *keytab, const char *principal,
                               const char *fqdn)
 {
-    char name[600], ktname[600];
-    if (principal != NULL && principal[0] != '\0')
-        snprintf(name, sizeof name, "%s", principal);
-    else
-        snprintf(name, sizeof name, "host/%s", fqdn != NULL ? fqdn : "");
-    snprintf(ktname, sizeof ktname, "FILE:%s", keytab);
-    krb5_principal me = NULL;
-    krb5_keytab kt = NULL;
-    krb5_creds creds;
-    memset(&creds, 0, sizeof creds);
-    krb5_error_code e = krb5_init_context(&l->kctx);
-    if (e != 0) {
-        snprintf(l->cred_error, sizeof l->cred_error, "no Kerberos context (krb5.conf?)");
-        l->kctx = NULL;
-        return;
-    }
-    e = krb5_parse_name(l->kctx, name, &me);
-    if (e == 0)
-        e = krb5_kt_resolve(l->kctx, ktname, &kt);
-    if (e == 0)
-        e = krb5_get_init_creds_keytab(l->kctx, &creds, me, kt, 0, NULL, NULL);
-    if (e == 0)
-        e = krb5_cc_new_unique(l->kctx, "MEMORY", NULL, &l->mem);
-    if (e == 0)
-        e = krb5_cc_initialize(l->kctx, l->mem, me);
-    if (e == 0)
-        e = krb5_cc_store_cred(l->kctx, l->mem, &creds);
-    char *full = NULL;
-    if (e == 0)
-        e = krb5_cc_get_full_name(l->kctx, l->mem, &full);
-    if (e == 0 && strlen(full) < sizeof l->ccname)
-        snprintf(l->ccname, sizeof l->ccname, "%s", full);
-    if (e != 0) {
-        const char *t = krb5_get_error_message(l->kctx, e);
-        char text[200];
-        clean(text, sizeof text, t);
-        snprintf(l->cred_error, sizeof l->cred_error,
-                 "no Kerberos ticket for %.120s from keytab %.60s: %s", name, keytab, text);
-        krb5_free_error_message(l->kctx, t);
-    }
-    krb5_free_string(l->kctx, full);
-    krb5_free_cred_contents(l->kctx, &creds);
-    if (kt != NULL)
-        krb5_kt_close(l->kctx, kt);
-    krb5_free_principal(l->kctx, me);
+    struct kmsdns_diag d;
+    kmsdns_diag_init(&d);
+    if (kmsdns_gss_cred_acquire(keytab, principal, fqdn != NULL ? fqdn : "", &l->cred, &d) !=
+        KMSDNS_OK)
+        clean(l->cred_error, sizeof l->cred_error, d.text);
 }
 
 kmsdns_ldap *kmsdns_ldap_new(const char *keytab, const char *principal, const char *fqdn,
@@ -129,10 +90,7 @@ void kmsdns_ldap_free(kmsdns_ldap *l)
     for (size_t i = 0; i < l->n; i++)
         if (l->s[i].ld != NULL)
             ldap_unbind_ext_s(l->s[i].ld, NULL, NULL);
-    if (l->mem != NULL)
-        krb5_cc_destroy(l->kctx, l->mem);
-    if (l->kctx != NULL)
-        krb5_free_context(l->kctx);
+    kmsdns_gss_cred_free(l->cred);
     free(l);
 }
 
@@ -305,12 +263,12 @@ static void session_open(kmsdns_ldap *l, struct session *s)
     if (ld == NULL)
         return;
     OM_uint32 minor;
-    const char *old = NULL;
-    if (l->ccname[0] != '\0')
-        gss_krb5_ccache_name(&minor, l->ccname, &old);
+    const char *old = NULL, *ccache = l->cred != NULL ? kmsdns_gss_cred_ccache(l->cred) : NULL;
+    if (ccache != NULL)
+        gss_krb5_ccache_name(&minor, ccache, &old);
     int rc = ldap_sasl_interactive_bind_s(ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET,
                                           sasl_interact, NULL);
-    if (l->ccname[0] != '\0')
+    if (ccache != NULL)
         gss_krb5_ccache_name(&minor, old, NULL);
     if (rc != LDAP_SUCCESS) {
         char what[400];

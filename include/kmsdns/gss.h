@@ -34,6 +34,11 @@ int kmsdns_gss_cred_acquire(const char *keytab, const char *principal, const cha
                             kmsdns_gss_cred **out, struct kmsdns_diag *diag);
 void kmsdns_gss_cred_free(kmsdns_gss_cred *cred);
 
+/* The private memory cache that holds the keytab's ticket ("MEMORY:..."),
+ * for a library that takes a cache by name (SASL GSSAPI); NULL when cred
+ * is the caller's ccache. Valid while cred lives. */
+const char *kmsdns_gss_cred_ccache(const kmsdns_gss_cred *cred);
+
 /* The client principal ("host/kms1.example.test@EXAMPLE.TEST"); valid while cred lives. */
 const char *kmsdns_gss_cred_principal(const kmsdns_gss_cred *cred);
 
